@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * reslink: private links from endpoints to resources, over conntrack NAT.
+ *
+ * Documentation
+ * =============
+ *
+ * Generic netlink family RESLINK_GENL_NAME, version RESLINK_GENL_VERSION.
+ * State is per network namespace (the family is netnsok). Every command that
+ * changes state needs CAP_NET_ADMIN in the user namespace owning the network
+ * namespace. Policies are strict: unknown attributes, wrong lengths and
+ * unknown nlmsg flags are rejected. Every rejection carries an extended ACK
+ * message naming the attribute and the reason, and a rejected request changes
+ * nothing.
+ *
+ * Objects
+ * -------
+ *
+ * gateway   a pool of source addresses owned by the fabric on provider-facing
+ *           links, a SNAT port range and optional egress allow rules.
+ * resource  what may be reached: type single, group or child; target
+ *           addresses (or a DNS name plus the addresses the tool resolved),
+ *           port ranges, protocols, the gateway, the accounts it is shared
+ *           with.
+ * endpoint  addresses owned by the fabric on consumer-facing links, bound to a
+ *           resource (for a group: one address per child), optional ingress
+ *           allow rules, a state.
+ *
+ * Every object has a kernel-assigned id (u64, never reused within a
+ * namespace, printed by the tool as "rgw-", "rcfg-" or "vpce-" followed by
+ * 17 lower-case hex digits), a name unique per kind within the namespace
+ * (RESLINK_NAME_MAXLEN bytes at most, [A-Za-z0-9._-], not starting with an id
+ * prefix) and an owner account (RESLINK_A_OWNER). Requests name an object
+ * either by RESLINK_A_ID or by RESLINK_A_NAME, and refer to other objects by
+ * RESLINK_A_<KIND>_ID or RESLINK_A_<KIND>_NAME.
+ *
+ * The acting account of a request is RESLINK_A_ACCOUNT (default 0). An
+ * account is a number below 10^12. Only a resource's owner may share,
+ * unshare, accept and reject, and delete it; only an object's owner may
+ * delete it.
+ *
+ * Attribute types
+ * ---------------
+ *
+ * Address list (RESLINK_A_ADDRS, RESLINK_A_TARGETS): NLA_NESTED holding
+ * one or more of
+ *    RESLINK_ADDR_A_IN:  4 bytes, IPv4 address, network byte order
+ *    RESLINK_ADDR_A_IN6: 16 bytes, IPv6 address
+ *
+ * Prefix (RESLINK_A_PREFIX, RESLINK_RULE_A_PREFIX): NLA_NESTED
+ *    RESLINK_ADDR_A_IN or RESLINK_ADDR_A_IN6: the address (host bits zero)
+ *    RESLINK_ADDR_A_PREFIXLEN: NLA_U8, at most 32 or 128
+ *
+ * Port list (RESLINK_A_PORTS, RESLINK_RULE_A_PORTS): NLA_NESTED holding
+ * at most RESLINK_PORT_RANGES_MAX of
+ *    RESLINK_PORTS_A_RANGE: NLA_U32, (first << 16) | last, 1 <= first <= last
+ *
+ * Allow rules (RESLINK_A_RULES): NLA_NESTED holding at most RESLINK_RULES_MAX
+ * of RESLINK_RULES_A_RULE: NLA_NESTED
+ *    RESLINK_RULE_A_PREFIX: prefix, required
+ *    RESLINK_RULE_A_PROTOCOLS: NLA_U32, RESLINK_PROTO_* mask, optional (all)
+ *    RESLINK_RULE_A_PORTS: port list, optional (all)
+ * No rule allows everything; any rule denies what no rule allows. Ingress
+ * rules of an endpoint match the client's source address and the destination
+ * port; egress rules of a gateway match the target address and port.
+ *
+ * Commands
+ * --------
+ *
+ * RESLINK_CMD_GATEWAY_NEW: create a gateway.
+ *    RESLINK_A_NAME: required
+ *    RESLINK_A_ADDRS: required, up to RESLINK_ADDRS_MAX addresses, either
+ *                     family or both, unique across every endpoint and
+ *                     gateway address of the namespace
+ *    RESLINK_A_SNAT_PORTS: NLA_U32 range as in a port list, optional,
+ *                          default RESLINK_SNAT_PORTS_DEFAULT
+ *    RESLINK_A_RULES: egress allow rules, optional
+ *    RESLINK_A_IFNAME: NLA_NUL_STRING, optional; recorded for the tool, which
+ *                      adds and removes the addresses on that device
+ *    RESLINK_A_ACCOUNT: the owner
+ *  Replies with the new object as RESLINK_CMD_GATEWAY_GET does.
+ *
+ * RESLINK_CMD_GATEWAY_DEL: delete a gateway; RESLINK_A_ID or RESLINK_A_NAME.
+ *    Refused while a resource uses it (no cascade).
+ *
+ * RESLINK_CMD_GATEWAY_GET: with RESLINK_A_ID or RESLINK_A_NAME, one gateway;
+ *    with NLM_F_DUMP, all of them in id order. Replies hold RESLINK_A_ID,
+ *    RESLINK_A_NAME, RESLINK_A_OWNER, RESLINK_A_ADDRS, RESLINK_A_SNAT_PORTS,
+ *    RESLINK_A_RULES (if any), RESLINK_A_IFNAME (if any), RESLINK_A_STATS.
+ *
+ * RESLINK_CMD_RESOURCE_NEW: create a resource.
+ *    RESLINK_A_NAME: required
+ *    RESLINK_A_TYPE: NLA_U8, RESLINK_TYPE_*, required
+ *    single, group: RESLINK_A_GATEWAY_ID or _NAME required (a child uses its
+ *                   group's gateway and must not name one)
+ *    single, child: RESLINK_A_TARGETS (one family, up to RESLINK_ADDRS_MAX)
+ *                   and/or RESLINK_A_DNS_NAME (NLA_NUL_STRING, the name the
+ *                   targets were resolved from); at least one is required; a
+ *                   DNS resource may have no address yet (then no connection
+ *                   is admitted and drops count as no_target)
+ *    group:         must not have targets
+ *    child:         RESLINK_A_GROUP_ID or _NAME required (a group)
+ *    RESLINK_A_PORTS: required for single and group; optional for a child,
+ *                     which otherwise inherits its group's ports
+ *    RESLINK_A_PROTOCOLS: NLA_U32 mask, optional, default RESLINK_PROTO_TCP;
+ *                         a child inherits its group's
+ *    RESLINK_A_DOMAIN: NLA_NUL_STRING, custom domain name, optional
+ *    RESLINK_A_FLAGS: NLA_U32, RESLINK_RES_F_*, optional
+ *    RESLINK_A_IDLE_TIMEOUT: NLA_U32 seconds for established TCP, optional,
+ *                            default RESLINK_IDLE_TIMEOUT_DEFAULT
+ *    RESLINK_A_ACCOUNT: the owner (a child must have its group's owner)
+ *  A new child of a group that has endpoints gets an address on each of them
+ *  (the next free address of the endpoint's pool); the request fails if a
+ *  pool is exhausted.
+ *
+ * RESLINK_CMD_RESOURCE_DEL: RESLINK_A_ID or RESLINK_A_NAME. Refused while an
+ *    endpoint uses it or, for a group, while it has children (no cascade).
+ *
+ * RESLINK_CMD_RESOURCE_SET: replace the targets of a single or child
+ *    resource (used by "resource resolve"): RESLINK_A_ID or RESLINK_A_NAME,
+ *    RESLINK_A_TARGETS (may be empty to clear), optional RESLINK_A_DNS_NAME.
+ *    Connections to removed targets are cut.
+ *
+ * RESLINK_CMD_RESOURCE_SHARE, RESLINK_CMD_RESOURCE_UNSHARE: RESLINK_A_ID or
+ *    RESLINK_A_NAME of a single or group resource, RESLINK_A_SHARE_ACCOUNT
+ *    (NLA_U64). Only the owner may. Unsharing moves every endpoint of that
+ *    account on the resource to RESLINK_STATE_REJECTED and cuts its
+ *    connections (the cloud keeps such associations; reslink is stricter).
+ *
+ * RESLINK_CMD_RESOURCE_GET: as RESLINK_CMD_GATEWAY_GET. Replies hold
+ *    RESLINK_A_ID, _NAME, _OWNER, _TYPE, _GATEWAY_ID, _GATEWAY_NAME,
+ *    _GROUP_ID and _GROUP_NAME (child), _TARGETS, _DNS_NAME, _PORTS,
+ *    _PROTOCOLS, _DOMAIN, _FLAGS, _IDLE_TIMEOUT, _SHARES (NLA_NESTED of
+ *    RESLINK_A_SHARE_ACCOUNT), _STATS.
+ *
+ * RESLINK_CMD_ENDPOINT_NEW: create an endpoint.
+ *    RESLINK_A_NAME: required
+ *    RESLINK_A_RESOURCE_ID or _NAME: required, a single or group resource
+ *      that the acting account owns or that is shared with it
+ *    RESLINK_A_ADDRS: single: the endpoint's addresses (family of the
+ *      targets). group: the pool, one address per child in order, extra
+ *      addresses kept for children added later.
+ *    RESLINK_A_PREFIX: group only, instead of RESLINK_A_ADDRS: the pool is
+ *      every host address of the prefix.
+ *    RESLINK_A_RULES: ingress allow rules, optional
+ *    RESLINK_A_IFNAME: as for gateways
+ *    RESLINK_A_ACCOUNT: the owner
+ *  State: RESLINK_STATE_AVAILABLE when the owner owns the resource or the
+ *  resource does not require acceptance, RESLINK_STATE_PENDING otherwise.
+ *
+ * RESLINK_CMD_ENDPOINT_DEL: RESLINK_A_ID or RESLINK_A_NAME; owner only.
+ *
+ * RESLINK_CMD_ENDPOINT_ACCEPT, RESLINK_CMD_ENDPOINT_REJECT: RESLINK_A_ID or
+ *    RESLINK_A_NAME; the acting account must own the endpoint's resource.
+ *    Rejecting cuts the endpoint's connections.
+ *
+ * RESLINK_CMD_ENDPOINT_GET: as RESLINK_CMD_GATEWAY_GET. Replies hold
+ *    RESLINK_A_ID, _NAME, _OWNER, _RESOURCE_ID, _RESOURCE_NAME, _STATE,
+ *    _ADDRS (single: the addresses; group: the pool), _PREFIX (if given),
+ *    _MAPPINGS (group: NLA_NESTED of RESLINK_MAPPINGS_A_MAPPING, each
+ *    NLA_NESTED of RESLINK_MAPPING_A_RESOURCE_ID and RESLINK_MAPPING_A_ADDR,
+ *    an address attribute), _RULES, _IFNAME, _STATS.
+ *
+ * Statistics (RESLINK_A_STATS): NLA_NESTED of NLA_U64 counters
+ * RESLINK_STATS_A_*, summed over CPUs; a counter that does not apply to an
+ * object kind is left out.
+ *
+ * Events
+ * ------
+ *
+ * Multicast group RESLINK_MCGRP_EVENTS (CAP_NET_ADMIN to join) receives a
+ * *_NEW, *_DEL or *_SET message (ACCEPT, REJECT, SHARE and UNSHARE are
+ * announced as the object's *_SET) with the object's attributes, as a GET
+ * would reply, after every change.
+ */
+
+#ifndef _UAPI_LINUX_RESLINK_H
+#define _UAPI_LINUX_RESLINK_H
+
+#define RESLINK_GENL_NAME		"reslink"
+#define RESLINK_GENL_VERSION		1
+#define RESLINK_MCGRP_EVENTS		"events"
+
+#define RESLINK_NAME_MAXLEN		63
+#define RESLINK_DNS_NAME_MAXLEN		253
+#define RESLINK_ADDRS_MAX		256
+#define RESLINK_RULES_MAX		64
+#define RESLINK_PORT_RANGES_MAX		32
+#define RESLINK_ACCOUNT_MAX		999999999999ULL
+#define RESLINK_SNAT_PORTS_DEFAULT	((1024U << 16) | 65535U)
+#define RESLINK_IDLE_TIMEOUT_DEFAULT	350
+#define RESLINK_IDLE_TIMEOUT_MAX	(7 * 24 * 3600)
+
+enum reslink_cmd {
+	RESLINK_CMD_UNSPEC,
+	RESLINK_CMD_GATEWAY_NEW,
+	RESLINK_CMD_GATEWAY_DEL,
+	RESLINK_CMD_GATEWAY_GET,
+	RESLINK_CMD_GATEWAY_SET,	/* events only */
+	RESLINK_CMD_RESOURCE_NEW,
+	RESLINK_CMD_RESOURCE_DEL,
+	RESLINK_CMD_RESOURCE_GET,
+	RESLINK_CMD_RESOURCE_SET,
+	RESLINK_CMD_RESOURCE_SHARE,
+	RESLINK_CMD_RESOURCE_UNSHARE,
+	RESLINK_CMD_ENDPOINT_NEW,
+	RESLINK_CMD_ENDPOINT_DEL,
+	RESLINK_CMD_ENDPOINT_GET,
+	RESLINK_CMD_ENDPOINT_SET,	/* events only */
+	RESLINK_CMD_ENDPOINT_ACCEPT,
+	RESLINK_CMD_ENDPOINT_REJECT,
+	__RESLINK_CMD_MAX
+};
+#define RESLINK_CMD_MAX (__RESLINK_CMD_MAX - 1)
+
+enum reslink_attr {
+	RESLINK_A_UNSPEC,
+	RESLINK_A_PAD,
+	RESLINK_A_ID,			/* NLA_U64 */
+	RESLINK_A_NAME,			/* NLA_NUL_STRING */
+	RESLINK_A_ACCOUNT,		/* NLA_U64, acting account */
+	RESLINK_A_OWNER,		/* NLA_U64, replies only */
+	RESLINK_A_ADDRS,		/* NLA_NESTED, address list */
+	RESLINK_A_PREFIX,		/* NLA_NESTED, prefix */
+	RESLINK_A_SNAT_PORTS,		/* NLA_U32, port range */
+	RESLINK_A_RULES,		/* NLA_NESTED, allow rules */
+	RESLINK_A_IFNAME,		/* NLA_NUL_STRING */
+	RESLINK_A_TYPE,			/* NLA_U8, enum reslink_type */
+	RESLINK_A_GATEWAY_ID,		/* NLA_U64 */
+	RESLINK_A_GATEWAY_NAME,		/* NLA_NUL_STRING */
+	RESLINK_A_GROUP_ID,		/* NLA_U64 */
+	RESLINK_A_GROUP_NAME,		/* NLA_NUL_STRING */
+	RESLINK_A_RESOURCE_ID,		/* NLA_U64 */
+	RESLINK_A_RESOURCE_NAME,	/* NLA_NUL_STRING */
+	RESLINK_A_TARGETS,		/* NLA_NESTED, address list */
+	RESLINK_A_DNS_NAME,		/* NLA_NUL_STRING */
+	RESLINK_A_PORTS,		/* NLA_NESTED, port list */
+	RESLINK_A_PROTOCOLS,		/* NLA_U32, RESLINK_PROTO_* mask */
+	RESLINK_A_DOMAIN,		/* NLA_NUL_STRING */
+	RESLINK_A_FLAGS,		/* NLA_U32, RESLINK_RES_F_* */
+	RESLINK_A_IDLE_TIMEOUT,		/* NLA_U32, seconds */
+	RESLINK_A_SHARE_ACCOUNT,	/* NLA_U64 */
+	RESLINK_A_SHARES,		/* NLA_NESTED of RESLINK_A_SHARE_ACCOUNT */
+	RESLINK_A_STATE,		/* NLA_U8, enum reslink_state */
+	RESLINK_A_MAPPINGS,		/* NLA_NESTED, group endpoint mappings */
+	RESLINK_A_STATS,		/* NLA_NESTED, RESLINK_STATS_A_* */
+	__RESLINK_A_MAX
+};
+#define RESLINK_A_MAX (__RESLINK_A_MAX - 1)
+
+enum reslink_addr_attr {
+	RESLINK_ADDR_A_UNSPEC,
+	RESLINK_ADDR_A_IN,		/* 4 bytes */
+	RESLINK_ADDR_A_IN6,		/* 16 bytes */
+	RESLINK_ADDR_A_PREFIXLEN,	/* NLA_U8, in prefixes only */
+	__RESLINK_ADDR_A_MAX
+};
+#define RESLINK_ADDR_A_MAX (__RESLINK_ADDR_A_MAX - 1)
+
+enum reslink_ports_attr {
+	RESLINK_PORTS_A_UNSPEC,
+	RESLINK_PORTS_A_RANGE,		/* NLA_U32, (first << 16) | last */
+	__RESLINK_PORTS_A_MAX
+};
+#define RESLINK_PORTS_A_MAX (__RESLINK_PORTS_A_MAX - 1)
+
+enum reslink_rules_attr {
+	RESLINK_RULES_A_UNSPEC,
+	RESLINK_RULES_A_RULE,		/* NLA_NESTED, RESLINK_RULE_A_* */
+	__RESLINK_RULES_A_MAX
+};
+#define RESLINK_RULES_A_MAX (__RESLINK_RULES_A_MAX - 1)
+
+enum reslink_rule_attr {
+	RESLINK_RULE_A_UNSPEC,
+	RESLINK_RULE_A_PREFIX,		/* NLA_NESTED, prefix */
+	RESLINK_RULE_A_PROTOCOLS,	/* NLA_U32, RESLINK_PROTO_* mask */
+	RESLINK_RULE_A_PORTS,		/* NLA_NESTED, port list */
+	__RESLINK_RULE_A_MAX
+};
+#define RESLINK_RULE_A_MAX (__RESLINK_RULE_A_MAX - 1)
+
+enum reslink_mappings_attr {
+	RESLINK_MAPPINGS_A_UNSPEC,
+	RESLINK_MAPPINGS_A_MAPPING,	/* NLA_NESTED, RESLINK_MAPPING_A_* */
+	__RESLINK_MAPPINGS_A_MAX
+};
+#define RESLINK_MAPPINGS_A_MAX (__RESLINK_MAPPINGS_A_MAX - 1)
+
+enum reslink_mapping_attr {
+	RESLINK_MAPPING_A_UNSPEC,
+	RESLINK_MAPPING_A_PAD,
+	RESLINK_MAPPING_A_RESOURCE_ID,	/* NLA_U64, the child */
+	RESLINK_MAPPING_A_ADDR,		/* NLA_NESTED, one address */
+	__RESLINK_MAPPING_A_MAX
+};
+#define RESLINK_MAPPING_A_MAX (__RESLINK_MAPPING_A_MAX - 1)
+
+enum reslink_stats_attr {
+	RESLINK_STATS_A_UNSPEC,
+	RESLINK_STATS_A_PAD,
+	RESLINK_STATS_A_ADMITTED,	/* new connections translated */
+	RESLINK_STATS_A_DROP_STATE,	/* endpoint not available */
+	RESLINK_STATS_A_DROP_PORT,	/* port or protocol not offered */
+	RESLINK_STATS_A_DROP_INGRESS,	/* no ingress rule matched */
+	RESLINK_STATS_A_DROP_EGRESS,	/* no egress rule matched */
+	RESLINK_STATS_A_DROP_NO_TARGET,	/* resource has no address */
+	RESLINK_STATS_A_DROP_SNAT,	/* no free source port (SNAT failure) */
+	RESLINK_STATS_A_DROP_INBOUND,	/* new connection to a gateway address */
+	RESLINK_STATS_A_ACTIVE,		/* connections in conntrack now */
+	__RESLINK_STATS_A_MAX
+};
+#define RESLINK_STATS_A_MAX (__RESLINK_STATS_A_MAX - 1)
+
+enum reslink_type {
+	RESLINK_TYPE_UNSPEC,
+	RESLINK_TYPE_SINGLE,
+	RESLINK_TYPE_GROUP,
+	RESLINK_TYPE_CHILD,
+	__RESLINK_TYPE_MAX
+};
+#define RESLINK_TYPE_MAX (__RESLINK_TYPE_MAX - 1)
+
+enum reslink_state {
+	RESLINK_STATE_UNSPEC,
+	RESLINK_STATE_PENDING,
+	RESLINK_STATE_AVAILABLE,
+	RESLINK_STATE_REJECTED,
+	__RESLINK_STATE_MAX
+};
+#define RESLINK_STATE_MAX (__RESLINK_STATE_MAX - 1)
+
+#define RESLINK_PROTO_TCP		(1U << 0)
+#define RESLINK_PROTO_UDP		(1U << 1)
+#define RESLINK_PROTO_ALL		(RESLINK_PROTO_TCP | RESLINK_PROTO_UDP)
+
+#define RESLINK_RES_F_ACCEPTANCE_REQUIRED	(1U << 0)
+#define RESLINK_RES_F_ALL			RESLINK_RES_F_ACCEPTANCE_REQUIRED
+
+#endif /* _UAPI_LINUX_RESLINK_H */

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reslink: private links from endpoints to resources over conntrack NAT.
+ * Module init and per-namespace state.
+ */
+#include <linux/module.h>
+#include <linux/genetlink.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "reslink.h"
+
+unsigned int rl_net_id __read_mostly;
+
+struct rl_net *rl_net(const struct net *net)
+{
+	return net_generic(net, rl_net_id);
+}
+
+static int __net_init rl_net_init(struct net *net)
+{
+	struct rl_net *rn = rl_net(net);
+
+	rn->net = net;
+	mutex_init(&rn->lock);
+	return 0;
+}
+
+static void __net_exit rl_net_exit(struct net *net)
+{
+}
+
+static struct pernet_operations rl_net_ops = {
+	.init = rl_net_init,
+	.exit = rl_net_exit,
+	.id = &rl_net_id,
+	.size = sizeof(struct rl_net),
+};
+
+static int __init rl_init(void)
+{
+	int ret;
+
+	ret = register_pernet_subsys(&rl_net_ops);
+	if (ret)
+		return ret;
+	ret = rl_genl_init();
+	if (ret)
+		goto err_genl;
+	return 0;
+
+err_genl:
+	unregister_pernet_subsys(&rl_net_ops);
+	return ret;
+}
+
+static void __exit rl_exit(void)
+{
+	rl_genl_exit();
+	unregister_pernet_subsys(&rl_net_ops);
+}
+
+module_init(rl_init);
+module_exit(rl_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Private links from endpoints to resources over conntrack NAT");
+MODULE_VERSION(RESLINK_VERSION);
+MODULE_ALIAS_GENL_FAMILY(RESLINK_GENL_NAME);

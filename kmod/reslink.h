@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal state of reslink.ko, shared by the control plane (objects.c,
+ * netlink.c) and the packet path (nat.c, lookup.c, rules.c, stats.c).
+ *
+ * Locking: every change to a namespace's configuration runs under
+ * rl_net->lock (a mutex, process context). The packet path reads the lookup
+ * table and everything reachable from it under RCU only. Fields a reader may
+ * see change are either RCU pointers to immutable blocks (targets, shares) or
+ * single bytes written with WRITE_ONCE (endpoint state). Objects are freed
+ * with kfree_rcu() after being unlinked; an object that others point to
+ * cannot be deleted (the netlink layer refuses), so a reader that reached an
+ * endpoint may follow its resource and gateway pointers until it leaves the
+ * read-side section.
+ */
+#ifndef _RESLINK_H
+#define _RESLINK_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/netfilter.h>
+#include <linux/reslink.h>
+
+#define RESLINK_VERSION "0.1.0"
+
+/* An address of either family; the unused tail of in6 is always zero. */
+struct rl_addr {
+	union nf_inet_addr a;
+	u8 family;		/* AF_INET or AF_INET6 */
+};
+
+struct rl_prefix {
+	struct rl_addr addr;
+	u8 len;
+};
+
+struct rl_port_range {
+	u16 first, last;
+};
+
+struct rl_ports {
+	unsigned int n;		/* 0: every port */
+	struct rl_port_range r[];
+};
+
+struct rl_rule {
+	struct rl_prefix prefix;
+	u32 protocols;		/* RESLINK_PROTO_* */
+	struct rl_ports *ports;	/* NULL: every port */
+};
+
+/* Immutable once published; replaced as a whole under rl_net->lock. */
+struct rl_rules {
+	unsigned int n;		/* 0: everything allowed */
+	struct rl_rule r[];
+};
+
+struct rl_addrs {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct rl_addr a[];
+};
+
+struct rl_shares {
+	struct rcu_head rcu;
+	unsigned int n;
+	u64 account[];
+};
+
+enum rl_counter {
+	RL_ADMITTED,
+	RL_DROP_STATE,
+	RL_DROP_PORT,
+	RL_DROP_INGRESS,
+	RL_DROP_EGRESS,
+	RL_DROP_NO_TARGET,
+	RL_DROP_SNAT,
+	RL_DROP_INBOUND,
+	RL_NR_COUNTERS
+};
+
+struct rl_pcpu_stats {
+	u64_stats_t c[RL_NR_COUNTERS];
+	struct u64_stats_sync syncp;
+};
+
+enum rl_kind {
+	RL_GATEWAY,
+	RL_RESOURCE,
+	RL_ENDPOINT,
+	RL_NR_KINDS
+};
+
+/* What every object starts with. */
+struct rl_object {
+	struct list_head list;		/* rl_net->objects[kind], id order */
+	struct rhash_head name_node;	/* rl_net->names[kind] */
+	struct rcu_head rcu;
+	u64 id;
+	u64 owner;
+	enum rl_kind kind;
+	char name[RESLINK_NAME_MAXLEN + 1];
+	char ifname[IFNAMSIZ];		/* "" if none */
+	unsigned int users;		/* objects pointing here; under lock */
+	struct rl_pcpu_stats __percpu *stats;
+};
+
+struct rl_gateway {
+	struct rl_object obj;
+	struct rl_addrs *addrs;		/* immutable */
+	u16 snat_first, snat_last;
+	struct rl_rules *egress;	/* immutable, never NULL */
+};
+
+struct rl_resource {
+	struct rl_object obj;
+	u8 type;			/* RESLINK_TYPE_* */
+	struct rl_gateway *gateway;	/* a child's is its group's */
+	struct rl_resource *group;	/* child only */
+	struct list_head children;	/* group: its children, id order */
+	struct list_head child_node;	/* child: in group->children */
+	struct rl_addrs __rcu *targets;	/* may hold n == 0 */
+	char dns_name[RESLINK_DNS_NAME_MAXLEN + 1];
+	char domain[RESLINK_DNS_NAME_MAXLEN + 1];
+	struct rl_ports *ports;		/* immutable, n > 0 */
+	u32 protocols;
+	u32 flags;			/* RESLINK_RES_F_* */
+	u32 idle_timeout;		/* seconds */
+	struct rl_shares __rcu *shares;
+};
+
+/*
+ * One address of an endpoint (or gateway) in the lookup table. A single
+ * endpoint's addresses all map to its resource; a group endpoint's addresses
+ * map to one child each (res == NULL: a pool address not yet in use).
+ */
+struct rl_binding {
+	struct rhash_head node;		/* rl_net->addrs, keyed on addr */
+	struct rcu_head rcu;
+	struct rl_addr addr;		/* the key */
+	struct rl_endpoint *ep;		/* NULL for a gateway address */
+	struct rl_gateway *gw;		/* set for a gateway address */
+	struct rl_resource *res;	/* what a connection here reaches */
+};
+
+struct rl_endpoint {
+	struct rl_object obj;
+	struct rl_resource *resource;	/* single or group */
+	u8 state;			/* RESLINK_STATE_*, WRITE_ONCE */
+	struct rl_rules *ingress;	/* immutable, never NULL */
+	struct rl_prefix prefix;	/* group pool given as prefix, len 0 if not */
+	unsigned int nr_bindings;
+	struct rl_binding **bindings;	/* the endpoint's addresses, pool order */
+};
+
+/* Per network namespace. */
+struct rl_net {
+	struct net *net;
+	struct mutex lock;		/* serialises every change */
+	u64 next_id;
+	u64 generation;			/* bumped on every change, for dumps */
+	struct list_head objects[RL_NR_KINDS];
+	struct rhashtable names[RL_NR_KINDS];
+	struct rhashtable addrs;	/* struct rl_binding by address */
+	bool hooks_registered;
+};
+
+extern unsigned int rl_net_id;
+struct rl_net *rl_net(const struct net *net);
+
+/* netlink.c */
+int rl_genl_init(void);
+void rl_genl_exit(void);
+
+/* objects.c: process context, rl_net->lock held */
+void rl_objects_init(struct rl_net *rn);
+void rl_objects_flush(struct rl_net *rn);
+
+/* lookup.c */
+int rl_lookup_init(struct rl_net *rn);
+void rl_lookup_exit(struct rl_net *rn);
+struct rl_binding *rl_lookup(struct rl_net *rn, const struct rl_addr *addr);
+int rl_lookup_insert(struct rl_net *rn, struct rl_binding *b);
+void rl_lookup_remove(struct rl_net *rn, struct rl_binding *b);
+
+/* nat.c */
+int rl_nat_register(struct net *net);
+void rl_nat_unregister(struct net *net);
+/* Removes every conntrack entry that an object no longer permits. */
+void rl_nat_cut_endpoint(struct rl_net *rn, const struct rl_endpoint *ep);
+void rl_nat_cut_resource(struct rl_net *rn, const struct rl_resource *res,
+			 const struct rl_addrs *removed_targets);
+void rl_nat_cut_gateway(struct rl_net *rn, const struct rl_gateway *gw);
+
+/* rules.c */
+bool rl_rules_allow(const struct rl_rules *rules, const struct rl_addr *addr,
+		    u8 l4proto, u16 port);
+bool rl_ports_contain(const struct rl_ports *ports, u16 port);
+bool rl_prefix_contains(const struct rl_prefix *p, const struct rl_addr *addr);
+
+/* stats.c */
+int rl_stats_alloc(struct rl_object *obj);
+void rl_stats_free(struct rl_object *obj);
+void rl_stats_inc(struct rl_object *obj, enum rl_counter c);
+void rl_stats_read(const struct rl_object *obj, u64 out[RL_NR_COUNTERS]);
+
+#endif /* _RESLINK_H */
