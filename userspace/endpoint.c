@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* reslink endpoint: a resource's addresses on consumer-facing links. */
+#include <string.h>
+#include <libmnl/libmnl.h>
+
+#include "reslink.h"
+
+#define HINT "endpoint help"
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: reslink endpoint add NAME resource RES { addr ADDR [addr ADDR]... | prefix PREFIX }\n"
+		"                            [dev IFNAME] [RULE]...\n"
+		"       reslink endpoint { accept | reject } NAME\n"
+		"       reslink endpoint del NAME\n"
+		"       reslink endpoint show [NAME]\n"
+		"RULE := allow PREFIX [proto { tcp | udp | tcp,udp }] [port SPEC]\n"
+		"SPEC := { PORT | LO-HI }[,{ PORT | LO-HI }]...\n"
+		"NAME and RES may be ids (vpce-..., rcfg-...). For a group resource the\n"
+		"addresses (or every host address of PREFIX) are a pool: one address per\n"
+		"child, in order. Ingress rules match the client's address and the port;\n"
+		"without rules every client is allowed.\n");
+	return f == stdout ? 0 : EXIT_USAGE;
+}
+
+static int endpoint_add(int argc, char **argv)
+{
+	static struct rl_addrs addrs;
+	static struct rl_rules rules;
+	const char *name, *dev = NULL, *why;
+	struct rl_ref resource = { 0 };
+	struct rl_prefix prefix;
+	bool has_resource = false, has_prefix = false;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (argc < 1)
+		return usage_error(HINT, "endpoint add needs a name");
+	name = *argv;
+	if (parse_name(name, &why))
+		return invalid_arg(HINT, "name", name, why);
+	addrs.n = 0;
+	rules.n = 0;
+	while (--argc > 0) {
+		argv++;
+		if (!strcmp(*argv, "resource")) {
+			if (has_resource)
+				return duplicate_arg(HINT, *argv);
+			NEXT_ARG(HINT);
+			if (parse_ref(*argv, KIND_RESOURCE, &resource, &why))
+				return invalid_arg(HINT, "resource", *argv, why);
+			has_resource = true;
+		} else if (!strcmp(*argv, "addr")) {
+			NEXT_ARG(HINT);
+			if (addrs.n == RESLINK_ADDRS_MAX)
+				return usage_error(HINT, "too many addresses (at most %d)",
+						   RESLINK_ADDRS_MAX);
+			if (parse_addr(*argv, &addrs.a[addrs.n]))
+				return invalid_arg(HINT, "address", *argv,
+						   "not an IPv4 or IPv6 address");
+			addrs.n++;
+		} else if (!strcmp(*argv, "prefix")) {
+			if (has_prefix)
+				return duplicate_arg(HINT, *argv);
+			NEXT_ARG(HINT);
+			if (parse_prefix(*argv, &prefix, &why))
+				return invalid_arg(HINT, "prefix", *argv, why);
+			has_prefix = true;
+		} else if (!strcmp(*argv, "dev")) {
+			if (dev)
+				return duplicate_arg(HINT, *argv);
+			NEXT_ARG(HINT);
+			dev = *argv;
+			if ((ret = check_dev(HINT, dev)))
+				return ret;
+		} else if (!strcmp(*argv, "allow")) {
+			if ((ret = arg_rule(HINT, &argc, &argv, &rules)))
+				return ret;
+		} else if (is_help(*argv)) {
+			return usage(stdout);
+		} else {
+			return unknown_keyword(HINT, *argv);
+		}
+	}
+	if (!has_resource)
+		return usage_error(HINT, "an endpoint needs a \"resource\"");
+	if (!addrs.n && !has_prefix)
+		return usage_error(HINT, "an endpoint needs \"addr\" or \"prefix\"");
+	if (addrs.n && has_prefix)
+		return usage_error(HINT, "\"addr\" and \"prefix\" exclude each other");
+
+	nlh = genl_msg(RESLINK_CMD_ENDPOINT_NEW, 0);
+	mnl_attr_put_strz(nlh, RESLINK_A_NAME, name);
+	mnl_attr_put_u64(nlh, RESLINK_A_ACCOUNT, opts.account);
+	put_ref(nlh, RESLINK_A_RESOURCE_ID, RESLINK_A_RESOURCE_NAME, &resource);
+	if (addrs.n)
+		put_addrs(nlh, RESLINK_A_ADDRS, &addrs);
+	if (has_prefix)
+		put_prefix(nlh, RESLINK_A_PREFIX, &prefix);
+	if (rules.n)
+		put_rules(nlh, &rules);
+	if (dev)
+		mnl_attr_put_strz(nlh, RESLINK_A_IFNAME, dev);
+	return cmd_create(nlh, KIND_ENDPOINT, name, dev);
+}
+
+static int endpoint_decide(int argc, char **argv, bool accept)
+{
+	struct nlmsghdr *nlh;
+	struct rl_ref ref;
+	const char *why;
+
+	if (argc < 1)
+		return usage_error(HINT, "endpoint %s needs a name",
+				   accept ? "accept" : "reject");
+	if (parse_ref(argv[0], KIND_ENDPOINT, &ref, &why))
+		return invalid_arg(HINT, "endpoint", argv[0], why);
+	if (argc > 1)
+		return unknown_keyword(HINT, argv[1]);
+	nlh = genl_msg(accept ? RESLINK_CMD_ENDPOINT_ACCEPT :
+		       RESLINK_CMD_ENDPOINT_REJECT, 0);
+	put_ref(nlh, RESLINK_A_ID, RESLINK_A_NAME, &ref);
+	mnl_attr_put_u64(nlh, RESLINK_A_ACCOUNT, opts.account);
+	return genl_request(nlh, NULL, NULL);
+}
+
+int do_endpoint(int argc, char **argv)
+{
+	if (argc < 1)
+		return cmd_show(KIND_ENDPOINT, 0, argv, HINT);
+	if (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))
+		return usage(stdout);
+	if (!strcmp(argv[0], "add"))
+		return endpoint_add(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "del"))
+		return cmd_del(KIND_ENDPOINT, argc - 1, argv + 1, HINT);
+	if (!strcmp(argv[0], "show"))
+		return cmd_show(KIND_ENDPOINT, argc - 1, argv + 1, HINT);
+	if (!strcmp(argv[0], "accept"))
+		return endpoint_decide(argc - 1, argv + 1, true);
+	if (!strcmp(argv[0], "reject"))
+		return endpoint_decide(argc - 1, argv + 1, false);
+	return unknown_command("endpoint", argv[0]);
+}

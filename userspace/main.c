@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* reslink: options, the table of objects, batch mode and -V. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reslink.h"
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: reslink [OPTIONS] OBJECT { COMMAND | help }\n"
+		"       reslink [OPTIONS] -b FILE\n"
+		"       reslink -V\n"
+		"OBJECT := { gateway | resource | endpoint | stats | monitor | save }\n"
+		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NETNS | -a[ccount] ACCOUNT |\n"
+		"             -b[atch] FILE | -V[ersion] | -h[elp] }\n"
+		"\n"
+		"  -j          print JSON (one document per command)\n"
+		"  -p          pretty-print JSON\n"
+		"  -n NETNS    run in network namespace NETNS (/run/netns/NETNS)\n"
+		"  -a ACCOUNT  acting account, 1 to 12 digits (default $RESLINK_ACCOUNT or 0)\n"
+		"  -b FILE     run the commands in FILE, one a line ('-': stdin)\n"
+		"  -V          print the tool's and the loaded module's version\n"
+		"\n"
+		"reslink gateway add NAME addr ADDR [addr ADDR]... [snat-ports LO-HI] [dev IFNAME] [RULE]...\n"
+		"reslink resource add NAME type single gateway GW TARGET port SPEC [OPTS]\n"
+		"reslink resource add NAME type group gateway GW port SPEC [OPTS]\n"
+		"reslink resource add NAME type child group GROUP TARGET [port SPEC] [OPTS]\n"
+		"reslink resource { share | unshare } NAME account ACCOUNT\n"
+		"reslink resource resolve NAME [resolve-netns NETNS] [family inet|inet6]\n"
+		"reslink endpoint add NAME resource RES { addr ADDR... | prefix PREFIX } [dev IFNAME] [RULE]...\n"
+		"reslink endpoint { accept | reject } NAME\n"
+		"reslink { gateway | resource | endpoint } { del NAME | show [NAME] }\n"
+		"reslink stats [ { gateway | resource | endpoint } [NAME] ]\n"
+		"reslink monitor\n"
+		"reslink save\n"
+		"\n"
+		"Every NAME may also be the object's id (rgw-..., rcfg-..., vpce-...).\n"
+		"\"reslink OBJECT help\" tells more.\n");
+	return f == stdout ? 0 : EXIT_USAGE;
+}
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return usage(stdout);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} objects[] = {
+	{ "gateway", do_gateway },
+	{ "resource", do_resource },
+	{ "endpoint", do_endpoint },
+	{ "stats", do_stats },
+	{ "monitor", do_monitor },
+	{ "save", do_save },
+	{ "help", do_help },
+};
+
+static int dispatch(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 1)
+		return usage(stderr);
+	if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))
+		return usage(stdout);
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (!strcmp(argv[0], objects[i].name))
+			return objects[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "Object \"%s\" is unknown, try \"reslink help\".\n",
+		argv[0]);
+	return EXIT_USAGE;
+}
+
+static int set_account(const char *s)
+{
+	const char *why;
+
+	if (parse_account(s, &opts.account, &why))
+		return invalid_arg("help", "account", s, why);
+	return 0;
+}
+
+/* A batch line may start with "-a ACCOUNT", which holds for that line only:
+ * "reslink save" writes one per line, since objects have different owners.
+ */
+static int batch_line(char *line)
+{
+	char *argv[2048], *tok, *save = NULL;
+	int argc = 0;
+
+	for (tok = strtok_r(line, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (argc == (int)(sizeof(argv) / sizeof(argv[0]))) {
+			fprintf(stderr, "Error: too many arguments.\n");
+			return EXIT_USAGE;
+		}
+		argv[argc++] = tok;
+	}
+	if (argc >= 1 && (!strcmp(argv[0], "-a") || !strcmp(argv[0], "-account"))) {
+		int ret;
+
+		if (argc < 2)
+			return missing_arg("help", argv[0]);
+		ret = set_account(argv[1]);
+		if (ret)
+			return ret;
+		argc -= 2;
+		memmove(argv, argv + 2, argc * sizeof(argv[0]));
+	}
+	return dispatch(argc, argv);
+}
+
+static int batch(const char *name)
+{
+	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	uint64_t account = opts.account;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	int ret = 0;
+
+	if (!f) {
+		fprintf(stderr, "Error: cannot open \"%s\": %s.\n", name,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		char *p = line + strspn(line, " \t");
+
+		lineno++;
+		if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
+			continue;
+		opts.account = account;
+		ret = batch_line(p);
+		fflush(stdout);
+		if (ret) {
+			fprintf(stderr, "Command failed %s:%zu\n", name, lineno);
+			break;
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+static int version(void)
+{
+	char buf[64] = "not loaded";
+	FILE *f = fopen("/sys/module/reslink/version", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			snprintf(buf, sizeof(buf), "unknown version");
+		buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	printf("reslink tool %s, module %s\n", RESLINK_TOOL_VERSION, buf);
+	fflush(stdout);
+	/* A loaded module must also be reachable over generic netlink. */
+	return f ? genl_open() : 0;
+}
+
+static bool opt_is(const char *arg, const char *s, const char *l)
+{
+	return !strcmp(arg, s) || !strcmp(arg, l) ||
+	       (arg[0] == '-' && arg[1] == '-' && !strcmp(arg + 1, l));
+}
+
+int main(int argc, char **argv)
+{
+	const char *batch_file = NULL, *env = getenv("RESLINK_ACCOUNT");
+	bool show_version = false;
+	int ret;
+
+	if (env && *env && set_account(env))
+		return EXIT_USAGE;
+	argc--;
+	argv++;
+	while (argc > 0 && argv[0][0] == '-' && argv[0][1]) {
+		const char *opt = argv[0];
+
+		if (opt_is(opt, "-j", "-json")) {
+			opts.json = true;
+		} else if (opt_is(opt, "-p", "-pretty")) {
+			opts.pretty = true;
+		} else if (opt_is(opt, "-V", "-Version") || !strcmp(opt, "--version")) {
+			show_version = true;
+		} else if (opt_is(opt, "-h", "-help")) {
+			return usage(stdout);
+		} else if (opt_is(opt, "-n", "-netns")) {
+			if (argc < 2)
+				return missing_arg("help", opt);
+			opts.netns = argv[1];
+			argc--;
+			argv++;
+		} else if (opt_is(opt, "-a", "-account")) {
+			if (argc < 2)
+				return missing_arg("help", opt);
+			if (set_account(argv[1]))
+				return EXIT_USAGE;
+			argc--;
+			argv++;
+		} else if (opt_is(opt, "-b", "-batch")) {
+			if (argc < 2)
+				return missing_arg("help", opt);
+			batch_file = argv[1];
+			argc--;
+			argv++;
+		} else {
+			fprintf(stderr, "Option \"%s\" is unknown, try \"reslink help\".\n",
+				opt);
+			return EXIT_USAGE;
+		}
+		argc--;
+		argv++;
+	}
+	/* Enter the namespace before any socket is opened: sockets stay in
+	 * the namespace they were created in.
+	 */
+	if (opts.netns && netns_enter(opts.netns))
+		return EXIT_USAGE;
+	if (show_version)
+		ret = version();
+	else if (batch_file && argc > 0)
+		ret = usage_error("help", "-b takes no command");
+	else if (batch_file)
+		ret = batch(batch_file);
+	else
+		ret = dispatch(argc, argv);
+	nl_close();
+	return ret;
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One printing path for text and JSON, after iproute2's json_print: every
+ * value is printed by one call that knows both its text format and its JSON
+ * key, so the two outputs cannot drift apart. JSON is built with json-c and
+ * written as one document by json_end().
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+#include "reslink.h"
+
+#define JSON_DEPTH 16
+
+static struct json_object *stack[JSON_DEPTH];
+static int depth;
+
+static bool json_on(enum output_type t)
+{
+	return opts.json && (t & PRINT_JSON) && depth > 0;
+}
+
+static bool text_on(enum output_type t)
+{
+	return !opts.json && (t & PRINT_FP);
+}
+
+static void add(const char *key, struct json_object *value)
+{
+	struct json_object *top = stack[depth - 1];
+
+	if (json_object_is_type(top, json_type_array))
+		json_object_array_add(top, value);
+	else
+		json_object_object_add(top, key, value);
+}
+
+static void push(const char *key, struct json_object *value)
+{
+	add(key, value);
+	if (depth < JSON_DEPTH)
+		stack[depth++] = value;
+}
+
+void json_begin(bool array)
+{
+	if (!opts.json)
+		return;
+	stack[0] = array ? json_object_new_array() : json_object_new_object();
+	depth = 1;
+}
+
+void json_end(void)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	if (!opts.json || !depth)
+		return;
+	flags |= opts.pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+			     : JSON_C_TO_STRING_PLAIN;
+	puts(json_object_to_json_string_ext(stack[0], flags));
+	fflush(stdout);
+	json_object_put(stack[0]);
+	depth = 0;
+}
+
+void json_discard(void)
+{
+	if (depth)
+		json_object_put(stack[0]);
+	depth = 0;
+}
+
+void open_json_object(const char *key)
+{
+	if (json_on(PRINT_JSON))
+		push(key, json_object_new_object());
+}
+
+void close_json_object(void)
+{
+	if (json_on(PRINT_JSON) && depth > 1)
+		depth--;
+}
+
+void open_json_array(enum output_type t, const char *key)
+{
+	if (json_on(t))
+		push(key, json_object_new_array());
+}
+
+void close_json_array(enum output_type t)
+{
+	if (json_on(t) && depth > 1)
+		depth--;
+}
+
+void print_string(enum output_type t, const char *key, const char *fmt,
+		  const char *value)
+{
+	if (json_on(t))
+		add(key, json_object_new_string(value));
+	else if (text_on(t) && fmt)
+		printf(fmt, value);
+}
+
+void print_u64(enum output_type t, const char *key, const char *fmt,
+	       uint64_t value)
+{
+	if (json_on(t))
+		add(key, json_object_new_uint64(value));
+	else if (text_on(t) && fmt)
+		printf(fmt, value);
+}
+
+void print_bool(enum output_type t, const char *key, const char *fmt,
+		bool value)
+{
+	if (json_on(t))
+		add(key, json_object_new_boolean(value));
+	else if (text_on(t) && fmt && value)
+		fputs(fmt, stdout);
+}
+
+void print_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opts.json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void print_nl(void)
+{
+	if (!opts.json)
+		putchar('\n');
+}
+
+void print_flush_line(void)
+{
+	if (!opts.json)
+		fflush(stdout);
+}
