@@ -1,2 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The address table: every endpoint and gateway address of a namespace, so
+ * that the packet path classifies a new connection with one hashed lookup
+ * and the control plane keeps addresses unique.
+ */
+#include <linux/rhashtable.h>
+
 #include "reslink.h"
+
+static const struct rhashtable_params rl_addr_params = {
+	.key_len = sizeof(struct rl_addr),
+	.key_offset = offsetof(struct rl_binding, addr),
+	.head_offset = offsetof(struct rl_binding, node),
+	.automatic_shrinking = true,
+};
+
+int rl_lookup_init(struct rl_net *rn)
+{
+	return rhashtable_init(&rn->addrs, &rl_addr_params);
+}
+
+/* Every binding has been unlinked and freed by rl_objects_flush(). */
+void rl_lookup_exit(struct rl_net *rn)
+{
+	WARN_ON(atomic_read(&rn->addrs.nelems));
+	rhashtable_destroy(&rn->addrs);
+}
+
+struct rl_binding *rl_lookup(struct rl_net *rn, const struct rl_addr *addr)
+{
+	return rhashtable_lookup(&rn->addrs, addr, rl_addr_params);
+}
+
+bool rl_lookup_taken(struct rl_net *rn, const struct rl_addr *addr)
+{
+	return !!rhashtable_lookup_fast(&rn->addrs, addr, rl_addr_params);
+}
+
+int rl_lookup_insert(struct rl_net *rn, struct rl_binding *b)
+{
+	lockdep_assert_held(&rn->lock);
+	return rhashtable_lookup_insert_fast(&rn->addrs, &b->node,
+					     rl_addr_params);
+}
+
+void rl_lookup_remove(struct rl_net *rn, struct rl_binding *b)
+{
+	lockdep_assert_held(&rn->lock);
+	rhashtable_remove_fast(&rn->addrs, &b->node, rl_addr_params);
+}

@@ -20,18 +20,49 @@ struct rl_net *rl_net(const struct net *net)
 static int __net_init rl_net_init(struct net *net)
 {
 	struct rl_net *rn = rl_net(net);
+	int ret;
 
 	rn->net = net;
 	mutex_init(&rn->lock);
+	ret = rl_objects_init(rn);
+	if (ret)
+		return ret;
+	ret = rl_lookup_init(rn);
+	if (ret)
+		goto err_lookup;
 	return 0;
+
+err_lookup:
+	rl_objects_exit(rn);
+	return ret;
+}
+
+/* Runs before the grace period that precedes rl_net_exit(). */
+static void __net_exit rl_net_pre_exit(struct net *net)
+{
+	struct rl_net *rn = rl_net(net);
+
+	if (rn->hooks_registered) {
+		rl_nat_unregister(net);
+		rn->hooks_registered = false;
+	}
 }
 
 static void __net_exit rl_net_exit(struct net *net)
 {
+	struct rl_net *rn = rl_net(net);
+
+	mutex_lock(&rn->lock);
+	rl_objects_flush(rn);
+	mutex_unlock(&rn->lock);
+	rl_lookup_exit(rn);
+	rl_objects_exit(rn);
+	mutex_destroy(&rn->lock);
 }
 
 static struct pernet_operations rl_net_ops = {
 	.init = rl_net_init,
+	.pre_exit = rl_net_pre_exit,
 	.exit = rl_net_exit,
 	.id = &rl_net_id,
 	.size = sizeof(struct rl_net),
@@ -41,6 +72,7 @@ static int __init rl_init(void)
 {
 	int ret;
 
+	/* Namespaces first: the family's handlers use their state. */
 	ret = register_pernet_subsys(&rl_net_ops);
 	if (ret)
 		return ret;
@@ -56,6 +88,7 @@ err_genl:
 
 static void __exit rl_exit(void)
 {
+	/* No request can be running once the family is gone. */
 	rl_genl_exit();
 	unregister_pernet_subsys(&rl_net_ops);
 }

@@ -7,11 +7,12 @@
  * rl_net->lock (a mutex, process context). The packet path reads the lookup
  * table and everything reachable from it under RCU only. Fields a reader may
  * see change are either RCU pointers to immutable blocks (targets, shares) or
- * single bytes written with WRITE_ONCE (endpoint state). Objects are freed
- * with kfree_rcu() after being unlinked; an object that others point to
- * cannot be deleted (the netlink layer refuses), so a reader that reached an
- * endpoint may follow its resource and gateway pointers until it leaves the
- * read-side section.
+ * single bytes written with WRITE_ONCE (endpoint state). A request unlinks
+ * or republishes what it takes away, waits for one grace period
+ * (synchronize_rcu()), cuts the affected conntrack entries and only then
+ * frees; an object that others point to cannot be deleted (the netlink layer
+ * refuses), so a reader that reached an endpoint may follow its resource and
+ * gateway pointers until it leaves the read-side section.
  */
 #ifndef _RESLINK_H
 #define _RESLINK_H
@@ -81,6 +82,15 @@ enum rl_counter {
 	RL_NR_COUNTERS
 };
 
+/* nat.c: an endpoint's conntrack timeout policy per protocol. */
+enum rl_l4 {
+	RL_L4_TCP,
+	RL_L4_UDP,
+	RL_NR_L4
+};
+
+struct nf_ct_timeout;
+
 struct rl_pcpu_stats {
 	u64_stats_t c[RL_NR_COUNTERS];
 	struct u64_stats_sync syncp;
@@ -97,7 +107,7 @@ enum rl_kind {
 struct rl_object {
 	struct list_head list;		/* rl_net->objects[kind], id order */
 	struct rhash_head name_node;	/* rl_net->names[kind] */
-	struct rcu_head rcu;
+	struct rhash_head id_node;	/* rl_net->ids */
 	u64 id;
 	u64 owner;
 	enum rl_kind kind;
@@ -112,6 +122,7 @@ struct rl_gateway {
 	struct rl_addrs *addrs;		/* immutable */
 	u16 snat_first, snat_last;
 	struct rl_rules *egress;	/* immutable, never NULL */
+	struct rl_binding **bindings;	/* one per address; control plane */
 };
 
 struct rl_resource {
@@ -129,12 +140,17 @@ struct rl_resource {
 	u32 flags;			/* RESLINK_RES_F_* */
 	u32 idle_timeout;		/* seconds */
 	struct rl_shares __rcu *shares;
+	struct list_head endpoints;	/* single, group: its endpoints */
+	unsigned int nr_children;	/* group */
 };
 
 /*
  * One address of an endpoint (or gateway) in the lookup table. A single
  * endpoint's addresses all map to its resource; a group endpoint's addresses
- * map to one child each (res == NULL: a pool address not yet in use).
+ * map to one child each (res == NULL: a pool address not yet in use). The
+ * only field that changes after insertion is res of a group endpoint's
+ * binding, once, from NULL to a fully set-up child (smp_store_release):
+ * readers load it with READ_ONCE().
  */
 struct rl_binding {
 	struct rhash_head node;		/* rl_net->addrs, keyed on addr */
@@ -148,11 +164,20 @@ struct rl_binding {
 struct rl_endpoint {
 	struct rl_object obj;
 	struct rl_resource *resource;	/* single or group */
+	struct list_head res_node;	/* in resource->endpoints */
 	u8 state;			/* RESLINK_STATE_*, WRITE_ONCE */
 	struct rl_rules *ingress;	/* immutable, never NULL */
-	struct rl_prefix prefix;	/* group pool given as prefix, len 0 if not */
+	struct rl_prefix prefix;	/* group pool as prefix; family 0 if not */
+	/*
+	 * The endpoint's addresses: single: all of them; group with an address
+	 * pool: the pool in order (res NULL where no child took it yet); group
+	 * with a prefix pool: the addresses children took, in that order. Read
+	 * and replaced by the control plane only, under rl_net->lock.
+	 */
 	unsigned int nr_bindings;
-	struct rl_binding **bindings;	/* the endpoint's addresses, pool order */
+	struct rl_binding **bindings;
+	/* nat.c: created by the first connection, freed by rl_stats_free() */
+	struct nf_ct_timeout *ct_policy[RL_NR_L4];
 };
 
 /* Per network namespace. */
@@ -163,6 +188,7 @@ struct rl_net {
 	u64 generation;			/* bumped on every change, for dumps */
 	struct list_head objects[RL_NR_KINDS];
 	struct rhashtable names[RL_NR_KINDS];
+	struct rhashtable ids;		/* every object by id */
 	struct rhashtable addrs;	/* struct rl_binding by address */
 	bool hooks_registered;
 };
@@ -170,40 +196,73 @@ struct rl_net {
 extern unsigned int rl_net_id;
 struct rl_net *rl_net(const struct net *net);
 
+/* The rule set of an object without rules; never freed. */
+extern struct rl_rules rl_no_rules;
+
 /* netlink.c */
 int rl_genl_init(void);
 void rl_genl_exit(void);
 
-/* objects.c: process context, rl_net->lock held */
-void rl_objects_init(struct rl_net *rn);
+/* objects.c: process context, rl_net->lock held (but init and exit) */
+int rl_objects_init(struct rl_net *rn);
+void rl_objects_exit(struct rl_net *rn);
 void rl_objects_flush(struct rl_net *rn);
+int rl_object_setup(struct rl_object *obj, enum rl_kind kind,
+		    const char *name, u64 owner);
+int rl_object_publish(struct rl_net *rn, struct rl_object *obj);
+void rl_object_unpublish(struct rl_net *rn, struct rl_object *obj);
+struct rl_object *rl_object_by_name(struct rl_net *rn, enum rl_kind kind,
+				    const char *name);
+struct rl_object *rl_object_by_id(struct rl_net *rn, enum rl_kind kind,
+				  u64 id);
+void rl_ports_free(struct rl_ports *ports);
+void rl_rules_free(struct rl_rules *rules);
+void rl_bindings_unlink(struct rl_net *rn, struct rl_binding **b,
+			unsigned int n);
+void rl_bindings_free(struct rl_binding **b, unsigned int n);
+void rl_gateway_free(struct rl_gateway *gw);
+void rl_resource_free(struct rl_resource *res);
+void rl_endpoint_free(struct rl_endpoint *ep);
 
 /* lookup.c */
 int rl_lookup_init(struct rl_net *rn);
 void rl_lookup_exit(struct rl_net *rn);
+/* Packet path: under rcu_read_lock(); addr fully zeroed but for the key. */
 struct rl_binding *rl_lookup(struct rl_net *rn, const struct rl_addr *addr);
+/* Control plane: whether an address is bound, outside RCU sections. */
+bool rl_lookup_taken(struct rl_net *rn, const struct rl_addr *addr);
 int rl_lookup_insert(struct rl_net *rn, struct rl_binding *b);
 void rl_lookup_remove(struct rl_net *rn, struct rl_binding *b);
 
 /* nat.c */
 int rl_nat_register(struct net *net);
 void rl_nat_unregister(struct net *net);
-/* Removes every conntrack entry that an object no longer permits. */
+/*
+ * Remove every conntrack entry that an object no longer permits. Process
+ * context, rl_net->lock held, after the change is visible to the packet
+ * path (unlinked or state written, then synchronize_rcu()).
+ */
 void rl_nat_cut_endpoint(struct rl_net *rn, const struct rl_endpoint *ep);
 void rl_nat_cut_resource(struct rl_net *rn, const struct rl_resource *res,
 			 const struct rl_addrs *removed_targets);
 void rl_nat_cut_gateway(struct rl_net *rn, const struct rl_gateway *gw);
+/* The endpoint's connections in conntrack now. */
+u64 rl_nat_active(const struct rl_endpoint *ep);
+void rl_nat_release_endpoint(struct rl_endpoint *ep);
 
 /* rules.c */
 bool rl_rules_allow(const struct rl_rules *rules, const struct rl_addr *addr,
 		    u8 l4proto, u16 port);
 bool rl_ports_contain(const struct rl_ports *ports, u16 port);
 bool rl_prefix_contains(const struct rl_prefix *p, const struct rl_addr *addr);
+u32 rl_proto_bit(u8 l4proto);		/* RESLINK_PROTO_*, 0 if neither */
 
 /* stats.c */
 int rl_stats_alloc(struct rl_object *obj);
 void rl_stats_free(struct rl_object *obj);
 void rl_stats_inc(struct rl_object *obj, enum rl_counter c);
 void rl_stats_read(const struct rl_object *obj, u64 out[RL_NR_COUNTERS]);
+/* False if the object kind has no such count (RESLINK_STATS_A_ACTIVE). */
+bool rl_stats_active(const struct rl_object *obj, u64 *active);
 
 #endif /* _RESLINK_H */

@@ -37,7 +37,20 @@
  * The acting account of a request is RESLINK_A_ACCOUNT (default 0). An
  * account is a number below 10^12. Only a resource's owner may share,
  * unshare, accept and reject, and delete it; only an object's owner may
- * delete it.
+ * delete it. A resource's account must own its gateway (a child's, its
+ * group).
+ *
+ * Addresses (of gateways, endpoints and targets) are unicast: not 0.0.0.0/8,
+ * loopback, multicast, limited broadcast, :: or IPv4-mapped. An address list
+ * holds each address once.
+ *
+ * Errors: EPERM without CAP_NET_ADMIN; EACCES when the acting account may
+ * not do it; ENOENT for an unknown object; EEXIST for a taken name or an
+ * existing share; EADDRINUSE for an address some endpoint or gateway of the
+ * namespace holds; EAFNOSUPPORT for an address family that does not match;
+ * EBUSY for deleting an object in use; ENOSPC for an exhausted address pool;
+ * E2BIG past a *_MAX limit; EINVAL (or ERANGE, from the policies) for the
+ * rest.
  *
  * Attribute types
  * ---------------
@@ -56,7 +69,8 @@
  *    RESLINK_PORTS_A_RANGE: NLA_U32, (first << 16) | last, 1 <= first <= last
  *
  * Allow rules (RESLINK_A_RULES): NLA_NESTED holding at most RESLINK_RULES_MAX
- * of RESLINK_RULES_A_RULE: NLA_NESTED
+ * of RESLINK_RULES_A_RULE (with at most RESLINK_RULE_RANGES_MAX port ranges
+ * over all of them): NLA_NESTED
  *    RESLINK_RULE_A_PREFIX: prefix, required
  *    RESLINK_RULE_A_PROTOCOLS: NLA_U32, RESLINK_PROTO_* mask, optional (all)
  *    RESLINK_RULE_A_PORTS: port list, optional (all)
@@ -109,21 +123,29 @@
  *    RESLINK_A_IDLE_TIMEOUT: NLA_U32 seconds for established TCP, optional,
  *                            default RESLINK_IDLE_TIMEOUT_DEFAULT
  *    RESLINK_A_ACCOUNT: the owner (a child must have its group's owner)
+ *  A child must not carry RESLINK_A_PROTOCOLS or RESLINK_A_FLAGS; a group
+ *  has at most RESLINK_ADDRS_MAX children. The targets' family must be one
+ *  the gateway has an address of.
  *  A new child of a group that has endpoints gets an address on each of them
- *  (the next free address of the endpoint's pool); the request fails if a
- *  pool is exhausted.
+ *  (the next free address of the endpoint's pool: of the child's family, and
+ *  not held by any endpoint or gateway); the request fails with ENOSPC, and
+ *  changes nothing, if a pool is exhausted.
  *
  * RESLINK_CMD_RESOURCE_DEL: RESLINK_A_ID or RESLINK_A_NAME. Refused while an
  *    endpoint uses it or, for a group, while it has children (no cascade).
  *
  * RESLINK_CMD_RESOURCE_SET: replace the targets of a single or child
  *    resource (used by "resource resolve"): RESLINK_A_ID or RESLINK_A_NAME,
- *    RESLINK_A_TARGETS (may be empty to clear), optional RESLINK_A_DNS_NAME.
- *    Connections to removed targets are cut.
+ *    RESLINK_A_TARGETS (may be empty to clear, if the resource has a DNS
+ *    name), optional RESLINK_A_DNS_NAME. New targets must have the family of
+ *    the endpoint addresses bound to the resource. Connections to removed
+ *    targets are cut.
  *
  * RESLINK_CMD_RESOURCE_SHARE, RESLINK_CMD_RESOURCE_UNSHARE: RESLINK_A_ID or
  *    RESLINK_A_NAME of a single or group resource, RESLINK_A_SHARE_ACCOUNT
- *    (NLA_U64). Only the owner may. Unsharing moves every endpoint of that
+ *    (NLA_U64), not the owner's own. Only the owner may; a resource is
+ *    shared with at most RESLINK_SHARES_MAX accounts. Unsharing moves every
+ *    endpoint of that
  *    account on the resource to RESLINK_STATE_REJECTED and cuts its
  *    connections (the cloud keeps such associations; reslink is stricter).
  *
@@ -137,11 +159,16 @@
  *    RESLINK_A_NAME: required
  *    RESLINK_A_RESOURCE_ID or _NAME: required, a single or group resource
  *      that the acting account owns or that is shared with it
- *    RESLINK_A_ADDRS: single: the endpoint's addresses (family of the
- *      targets). group: the pool, one address per child in order, extra
- *      addresses kept for children added later.
+ *    RESLINK_A_ADDRS: single: the endpoint's addresses, of one family: the
+ *      targets', or, for a DNS resource with no address yet, any family the
+ *      gateway has (later targets must then be of that family). group: the
+ *      pool; each child, in id order, takes the first unused address of its
+ *      family; extra addresses are kept (and held) for children added later.
  *    RESLINK_A_PREFIX: group only, instead of RESLINK_A_ADDRS: the pool is
- *      every host address of the prefix.
+ *      every host address of the prefix (IPv4 without the network and
+ *      broadcast addresses up to /30, IPv6 without the all-zero host), taken
+ *      lowest first when a child needs one, skipping addresses held by any
+ *      endpoint or gateway.
  *    RESLINK_A_RULES: ingress allow rules, optional
  *    RESLINK_A_IFNAME: as for gateways
  *    RESLINK_A_ACCOUNT: the owner
@@ -156,14 +183,25 @@
  *
  * RESLINK_CMD_ENDPOINT_GET: as RESLINK_CMD_GATEWAY_GET. Replies hold
  *    RESLINK_A_ID, _NAME, _OWNER, _RESOURCE_ID, _RESOURCE_NAME, _STATE,
- *    _ADDRS (single: the addresses; group: the pool), _PREFIX (if given),
+ *    _ADDRS (single: the addresses; group: the pool; left out when the pool
+ *    is a prefix), _PREFIX (if given),
  *    _MAPPINGS (group: NLA_NESTED of RESLINK_MAPPINGS_A_MAPPING, each
  *    NLA_NESTED of RESLINK_MAPPING_A_RESOURCE_ID and RESLINK_MAPPING_A_ADDR,
  *    an address attribute), _RULES, _IFNAME, _STATS.
  *
  * Statistics (RESLINK_A_STATS): NLA_NESTED of NLA_U64 counters
  * RESLINK_STATS_A_*, summed over CPUs; a counter that does not apply to an
- * object kind is left out.
+ * object kind is left out. Gateways: ADMITTED, DROP_EGRESS, DROP_SNAT,
+ * DROP_INBOUND. Resources: ADMITTED, DROP_PORT, DROP_NO_TARGET. Endpoints:
+ * ADMITTED, DROP_STATE, DROP_PORT, DROP_INGRESS, DROP_NO_TARGET, DROP_SNAT,
+ * ACTIVE.
+ *
+ * Replies and dumps: a *_NEW request is answered with the new object (in a
+ * message of the request's command) before its ACK. A dump lists objects in
+ * id order and sets NLM_F_DUMP_INTR on messages after a change; one object
+ * is one message, of up to about 24 KiB for an object at every *_MAX limit,
+ * so read dumps with a buffer of 32 KiB (MNL_SOCKET_DUMP_SIZE): a dump ends
+ * with EMSGSIZE if an object does not fit the reader's buffer.
  *
  * Events
  * ------
@@ -186,6 +224,8 @@
 #define RESLINK_ADDRS_MAX		256
 #define RESLINK_RULES_MAX		64
 #define RESLINK_PORT_RANGES_MAX		32
+#define RESLINK_RULE_RANGES_MAX		256
+#define RESLINK_SHARES_MAX		1024
 #define RESLINK_ACCOUNT_MAX		999999999999ULL
 #define RESLINK_SNAT_PORTS_DEFAULT	((1024U << 16) | 65535U)
 #define RESLINK_IDLE_TIMEOUT_DEFAULT	350

@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Endpoints: addresses on the consumer side, bound to a resource. */
+#include <linux/inetdevice.h>
+#include <linux/slab.h>
+#include <net/ipv6.h>
+
+#include "netlink.h"
+
+static const enum rl_counter rl_endpoint_counters[] = {
+	RL_ADMITTED, RL_DROP_STATE, RL_DROP_PORT, RL_DROP_INGRESS,
+	RL_DROP_NO_TARGET, RL_DROP_SNAT,
+};
+
+/* The family of a resource's targets; 0 while a DNS name is unresolved. */
+static u8 rl_resource_family(const struct rl_net *rn,
+			     const struct rl_resource *res)
+{
+	const struct rl_addrs *t;
+
+	t = rcu_dereference_protected(res->targets,
+				      lockdep_is_held(&rn->lock));
+	return t->n ? t->a[0].family : 0;
+}
+
+/*
+ * Host addresses of a prefix, lowest first. IPv4 leaves out the network and
+ * broadcast addresses of prefixes up to /30, IPv6 the subnet-router anycast
+ * address.
+ */
+static void rl_prefix_first(const struct rl_prefix *p, struct rl_addr *a)
+{
+	*a = p->addr;
+	if (a->family == AF_INET) {
+		if (p->len <= 30)
+			a->a.ip = htonl(ntohl(a->a.ip) + 1);
+	} else if (p->len < 128) {
+		a->a.in6.s6_addr[15] |= 1;
+	}
+}
+
+static bool rl_prefix_next(const struct rl_prefix *p, struct rl_addr *a)
+{
+	int i;
+
+	if (a->family == AF_INET) {
+		u32 mask = ntohl(inet_make_mask(p->len));
+		u32 next = ntohl(a->a.ip) + 1;
+
+		if ((next & mask) != ntohl(p->addr.a.ip))
+			return false;
+		if (p->len <= 30 && (next | mask) == U32_MAX)
+			return false;
+		a->a.ip = htonl(next);
+		return true;
+	}
+	for (i = 15; i >= 0; i--)
+		if (++a->a.in6.s6_addr[i])
+			break;
+	return i >= 0 && ipv6_prefix_equal(&a->a.in6, &p->addr.a.in6, p->len);
+}
+
+static bool rl_picked(struct rl_binding **b, unsigned int n,
+		      const struct rl_addr *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&b[i]->addr, addr, sizeof(*addr)))
+			return true;
+	return false;
+}
+
+/*
+ * The lowest host address of a prefix that no endpoint or gateway holds and
+ * that is not among picked[]. Each address passed over is a distinct
+ * binding, which bounds the walk by the size of the table.
+ */
+static int rl_prefix_pick(struct rl_net *rn, const struct rl_prefix *p,
+			  struct rl_binding **picked, unsigned int npicked,
+			  struct rl_addr *out)
+{
+	unsigned int i, limit;
+
+	limit = atomic_read(&rn->addrs.nelems) + npicked + 1;
+	rl_prefix_first(p, out);
+	for (i = 0; i < limit; i++) {
+		if (!rl_lookup_taken(rn, out) &&
+		    !rl_picked(picked, npicked, out))
+			return 0;
+		if (!rl_prefix_next(p, out))
+			break;
+	}
+	return -ENOSPC;
+}
+
+/* An unused pool address of a child's family (any, if it has none yet). */
+static struct rl_binding *rl_pool_free(struct rl_endpoint *ep, u8 family)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->nr_bindings; i++) {
+		struct rl_binding *b = ep->bindings[i];
+
+		if (!b->res && (!family || b->addr.family == family))
+			return b;
+	}
+	return NULL;
+}
+
+/* The acting account may attach to a resource it owns or that is shared. */
+static int rl_endpoint_access(struct rl_req *req, struct rl_resource *res,
+			      u8 *state)
+{
+	const struct rl_shares *s;
+	unsigned int i;
+
+	if (res->obj.owner == req->account) {
+		*state = RESLINK_STATE_AVAILABLE;
+		return 0;
+	}
+	s = rcu_dereference_protected(res->shares,
+				      lockdep_is_held(&req->rn->lock));
+	for (i = 0; s && i < s->n; i++) {
+		if (s->account[i] == req->account) {
+			*state = res->flags & RESLINK_RES_F_ACCEPTANCE_REQUIRED ?
+				 RESLINK_STATE_PENDING : RESLINK_STATE_AVAILABLE;
+			return 0;
+		}
+	}
+	rl_set_err(req->extack, req->attrs[RESLINK_A_RESOURCE_ID] ?:
+		   req->attrs[RESLINK_A_RESOURCE_NAME],
+		   "resource is neither owned by nor shared with the account");
+	return -EACCES;
+}
+
+static int rl_endpoint_bindings(struct rl_endpoint *ep, unsigned int n)
+{
+	ep->bindings = kcalloc(n, sizeof(*ep->bindings), GFP_KERNEL);
+	return ep->bindings ? 0 : -ENOMEM;
+}
+
+/* A single endpoint: every address reaches the resource. */
+static int rl_endpoint_single(struct rl_req *req, struct rl_endpoint *ep)
+{
+	struct nlattr *nla = req->attrs[RESLINK_A_ADDRS];
+	struct rl_resource *res = ep->resource;
+	struct rl_addrs *addrs;
+	unsigned int i;
+	u8 family;
+	int ret;
+
+	if (req->attrs[RESLINK_A_PREFIX]) {
+		NL_SET_ERR_MSG_ATTR(req->extack, req->attrs[RESLINK_A_PREFIX],
+				    "a prefix pool is for endpoints of a group");
+		return -EINVAL;
+	}
+	if (!RL_REQUIRE(req, RESLINK_A_ADDRS, "endpoint needs addrs"))
+		return -EINVAL;
+	ret = rl_parse_addrs(nla, &addrs, req->extack);
+	if (ret)
+		return ret;
+	ret = -EINVAL;
+	if (!addrs->n) {
+		NL_SET_ERR_MSG_ATTR(req->extack, nla,
+				    "endpoint needs at least one address");
+		goto out;
+	}
+	family = addrs->a[0].family;
+	for (i = 1; i < addrs->n; i++) {
+		if (addrs->a[i].family != family) {
+			NL_SET_ERR_MSG_ATTR(req->extack, nla,
+					    "addrs mix IPv4 and IPv6");
+			goto out;
+		}
+	}
+	ret = -EAFNOSUPPORT;
+	if (rl_resource_family(req->rn, res) &&
+	    rl_resource_family(req->rn, res) != family) {
+		NL_SET_ERR_MSG_ATTR(req->extack, nla,
+				    "addrs are not of the family of the resource's targets");
+		goto out;
+	}
+	if (!rl_gateway_has_family(res->gateway, family)) {
+		NL_SET_ERR_MSG_ATTR(req->extack, nla,
+				    "resource's gateway has no address of the addrs' family");
+		goto out;
+	}
+	ret = rl_check_addrs_free(req, nla);
+	if (ret)
+		goto out;
+	ret = rl_endpoint_bindings(ep, addrs->n);
+	if (ret)
+		goto out;
+	ret = -ENOMEM;
+	for (; ep->nr_bindings < addrs->n; ep->nr_bindings++) {
+		struct rl_binding *b = rl_binding_new(&addrs->a[ep->nr_bindings]);
+
+		if (!b)
+			goto out;
+		b->ep = ep;
+		b->res = res;
+		ep->bindings[ep->nr_bindings] = b;
+	}
+	ret = 0;
+out:
+	kfree(addrs);
+	return ret;
+}
+
+/* A group endpoint with an address pool: children take them in order. */
+static int rl_endpoint_pool(struct rl_req *req, struct rl_endpoint *ep)
+{
+	struct nlattr *nla = req->attrs[RESLINK_A_ADDRS];
+	struct rl_resource *group = ep->resource, *child;
+	struct rl_addrs *addrs;
+	struct rl_binding *b;
+	unsigned int i;
+	int ret;
+
+	ret = rl_parse_addrs(nla, &addrs, req->extack);
+	if (ret)
+		return ret;
+	ret = -EAFNOSUPPORT;
+	for (i = 0; i < addrs->n; i++) {
+		if (!rl_gateway_has_family(group->gateway,
+					   addrs->a[i].family)) {
+			NL_SET_ERR_MSG_ATTR(req->extack, nla,
+					    "resource's gateway has no address of a pool address's family");
+			goto out;
+		}
+	}
+	ret = rl_check_addrs_free(req, nla);
+	if (ret)
+		goto out;
+	ret = rl_endpoint_bindings(ep, addrs->n);
+	if (ret)
+		goto out;
+	ret = -ENOMEM;
+	for (; ep->nr_bindings < addrs->n; ep->nr_bindings++) {
+		b = rl_binding_new(&addrs->a[ep->nr_bindings]);
+		if (!b)
+			goto out;
+		b->ep = ep;
+		ep->bindings[ep->nr_bindings] = b;
+	}
+	list_for_each_entry(child, &group->children, child_node) {
+		b = rl_pool_free(ep, rl_resource_family(req->rn, child));
+		if (!b) {
+			NL_SET_ERR_MSG_ATTR(req->extack, nla,
+					    "pool has no free address of a child's family");
+			ret = -ENOSPC;
+			goto out;
+		}
+		b->res = child;
+	}
+	ret = 0;
+out:
+	kfree(addrs);
+	return ret;
+}
+
+/* A group endpoint with a prefix pool: children take the lowest free. */
+static int rl_endpoint_prefix(struct rl_req *req, struct rl_endpoint *ep)
+{
+	struct nlattr *nla = req->attrs[RESLINK_A_PREFIX];
+	struct rl_resource *group = ep->resource, *child;
+	struct rl_addr addr;
+	u8 family;
+	int ret;
+
+	ret = rl_parse_prefix(nla, &ep->prefix, req->extack);
+	if (ret)
+		return ret;
+	rl_prefix_first(&ep->prefix, &addr);
+	if (!rl_addr_usable(&addr)) {
+		NL_SET_ERR_MSG_ATTR(req->extack, nla,
+				    "prefix is not of unicast addresses");
+		return -EINVAL;
+	}
+	if (!rl_gateway_has_family(group->gateway, addr.family)) {
+		NL_SET_ERR_MSG_ATTR(req->extack, nla,
+				    "resource's gateway has no address of the prefix's family");
+		return -EAFNOSUPPORT;
+	}
+	ret = rl_endpoint_bindings(ep, group->nr_children);
+	if (ret)
+		return ret;
+	list_for_each_entry(child, &group->children, child_node) {
+		struct rl_binding *b;
+
+		family = rl_resource_family(req->rn, child);
+		if (family && family != addr.family) {
+			NL_SET_ERR_MSG_ATTR(req->extack, nla,
+					    "prefix is not of the family of a child's targets");
+			return -EAFNOSUPPORT;
+		}
+		if (rl_prefix_pick(req->rn, &ep->prefix, ep->bindings,
+				   ep->nr_bindings, &addr)) {
+			NL_SET_ERR_MSG_ATTR(req->extack, nla,
+					    "prefix has no free address for every child");
+			return -ENOSPC;
+		}
+		b = rl_binding_new(&addr);
+		if (!b)
+			return -ENOMEM;
+		b->ep = ep;
+		b->res = child;
+		ep->bindings[ep->nr_bindings++] = b;
+	}
+	return 0;
+}
+
+static int rl_endpoint_group(struct rl_req *req, struct rl_endpoint *ep)
+{
+	struct nlattr *addrs = req->attrs[RESLINK_A_ADDRS];
+	struct nlattr *prefix = req->attrs[RESLINK_A_PREFIX];
+
+	if (addrs && prefix) {
+		NL_SET_ERR_MSG_ATTR(req->extack, prefix,
+				    "give a pool of addrs or a prefix, not both");
+		return -EINVAL;
+	}
+	if (prefix)
+		return rl_endpoint_prefix(req, ep);
+	if (!RL_REQUIRE(req, RESLINK_A_ADDRS,
+			"group endpoint needs addrs or a prefix"))
+		return -EINVAL;
+	return rl_endpoint_pool(req, ep);
+}
+
+static void rl_endpoint_link(struct rl_endpoint *ep)
+{
+	struct rl_resource *res = ep->resource;
+	unsigned int i;
+
+	list_add_tail(&ep->res_node, &res->endpoints);
+	res->obj.users++;
+	if (res->type != RESLINK_TYPE_GROUP)
+		return;
+	for (i = 0; i < ep->nr_bindings; i++)
+		if (ep->bindings[i]->res)
+			ep->bindings[i]->res->obj.users++;
+}
+
+static void rl_endpoint_unlink(struct rl_endpoint *ep)
+{
+	struct rl_resource *res = ep->resource;
+	unsigned int i;
+
+	list_del(&ep->res_node);
+	res->obj.users--;
+	if (res->type != RESLINK_TYPE_GROUP)
+		return;
+	for (i = 0; i < ep->nr_bindings; i++)
+		if (ep->bindings[i]->res)
+			ep->bindings[i]->res->obj.users--;
+}
+
+int rl_endpoint_new(struct rl_req *req)
+{
+	struct nlattr **attrs = req->attrs;
+	struct rl_net *rn = req->rn;
+	struct rl_endpoint *ep;
+	struct rl_resource *res;
+	struct rl_object *obj;
+	struct sk_buff *reply;
+	unsigned int linked = 0;
+	u8 state;
+	int ret;
+
+	ret = rl_check_new_name(req, RL_ENDPOINT);
+	if (ret)
+		return ret;
+	obj = rl_find(req, RL_RESOURCE, RESLINK_A_RESOURCE_ID,
+		      RESLINK_A_RESOURCE_NAME);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	res = container_of(obj, struct rl_resource, obj);
+	if (res->type == RESLINK_TYPE_CHILD) {
+		NL_SET_ERR_MSG_ATTR(req->extack,
+				    attrs[RESLINK_A_RESOURCE_ID] ?:
+				    attrs[RESLINK_A_RESOURCE_NAME],
+				    "a child is reached through an endpoint of its group");
+		return -EINVAL;
+	}
+	ret = rl_endpoint_access(req, res, &state);
+	if (ret)
+		return ret;
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	if (!ep)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&ep->res_node);
+	ep->resource = res;
+	ep->ingress = &rl_no_rules;
+	/* Nothing passes until the endpoint is complete. */
+	ep->state = RESLINK_STATE_UNSPEC;
+	ret = rl_object_setup(&ep->obj, RL_ENDPOINT,
+			      nla_data(attrs[RESLINK_A_NAME]), req->account);
+	if (ret)
+		goto err_free;
+	if (res->type == RESLINK_TYPE_GROUP)
+		ret = rl_endpoint_group(req, ep);
+	else
+		ret = rl_endpoint_single(req, ep);
+	if (ret)
+		goto err_free;
+	if (attrs[RESLINK_A_RULES]) {
+		ret = rl_parse_rules(attrs[RESLINK_A_RULES], &ep->ingress,
+				     req->extack);
+		if (ret)
+			goto err_free;
+	}
+	if (attrs[RESLINK_A_IFNAME])
+		nla_strscpy(ep->obj.ifname, attrs[RESLINK_A_IFNAME],
+			    sizeof(ep->obj.ifname));
+	ret = rl_hooks_get(req);
+	if (ret)
+		goto err_free;
+	reply = rl_reply_alloc(&ep->obj);
+	if (!reply) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = rl_object_publish(rn, &ep->obj);
+	if (ret)
+		goto err_reply;
+	for (; linked < ep->nr_bindings; linked++) {
+		ret = rl_lookup_insert(rn, ep->bindings[linked]);
+		if (ret)
+			goto err_unlink;
+	}
+	rl_endpoint_link(ep);
+	WRITE_ONCE(ep->state, state);
+	rl_notify(req, &ep->obj, RESLINK_CMD_ENDPOINT_NEW);
+	return rl_reply_send(req, reply, &ep->obj);
+
+err_unlink:
+	rl_bindings_unlink(rn, ep->bindings, linked);
+	rl_object_unpublish(rn, &ep->obj);
+	/* The packet path may have found a binding in the meantime. */
+	synchronize_rcu();
+err_reply:
+	nlmsg_free(reply);
+err_free:
+	rl_endpoint_free(ep);
+	return ret;
+}
+
+static struct rl_endpoint *rl_endpoint_find(struct rl_req *req)
+{
+	struct rl_object *obj;
+
+	obj = rl_find(req, RL_ENDPOINT, RESLINK_A_ID, RESLINK_A_NAME);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct rl_endpoint, obj);
+}
+
+int rl_endpoint_del(struct rl_req *req)
+{
+	struct rl_endpoint *ep = rl_endpoint_find(req);
+
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	if (ep->obj.owner != req->account) {
+		NL_SET_ERR_MSG_ATTR(req->extack, req->attrs[RESLINK_A_ACCOUNT],
+				    "account does not own the endpoint");
+		return -EACCES;
+	}
+	rl_notify(req, &ep->obj, RESLINK_CMD_ENDPOINT_DEL);
+	rl_bindings_unlink(req->rn, ep->bindings, ep->nr_bindings);
+	rl_object_unpublish(req->rn, &ep->obj);
+	rl_endpoint_unlink(ep);
+	synchronize_rcu();
+	rl_nat_cut_endpoint(req->rn, ep);
+	rl_endpoint_free(ep);
+	return 0;
+}
+
+/* Accepting and rejecting are the resource owner's decisions. */
+static struct rl_endpoint *rl_endpoint_decide(struct rl_req *req)
+{
+	struct rl_endpoint *ep = rl_endpoint_find(req);
+
+	if (IS_ERR(ep))
+		return ep;
+	if (ep->resource->obj.owner != req->account) {
+		NL_SET_ERR_MSG_ATTR(req->extack, req->attrs[RESLINK_A_ACCOUNT],
+				    "only the resource's owner may accept or reject its endpoints");
+		return ERR_PTR(-EACCES);
+	}
+	return ep;
+}
+
+int rl_endpoint_accept(struct rl_req *req)
+{
+	struct rl_endpoint *ep = rl_endpoint_decide(req);
+	const struct rl_shares *s;
+	unsigned int i;
+
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	if (ep->obj.owner != ep->resource->obj.owner) {
+		s = rcu_dereference_protected(ep->resource->shares,
+					      lockdep_is_held(&req->rn->lock));
+		for (i = 0; s && i < s->n; i++)
+			if (s->account[i] == ep->obj.owner)
+				break;
+		if (!s || i == s->n) {
+			NL_SET_ERR_MSG(req->extack,
+				       "resource is no longer shared with the endpoint's account");
+			return -EACCES;
+		}
+	}
+	WRITE_ONCE(ep->state, RESLINK_STATE_AVAILABLE);
+	req->rn->generation++;
+	rl_notify(req, &ep->obj, RESLINK_CMD_ENDPOINT_SET);
+	return 0;
+}
+
+int rl_endpoint_reject(struct rl_req *req)
+{
+	struct rl_endpoint *ep = rl_endpoint_decide(req);
+
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	WRITE_ONCE(ep->state, RESLINK_STATE_REJECTED);
+	req->rn->generation++;
+	rl_notify(req, &ep->obj, RESLINK_CMD_ENDPOINT_SET);
+	synchronize_rcu();
+	rl_nat_cut_endpoint(req->rn, ep);
+	return 0;
+}
+
+int rl_child_plan(struct rl_req *req, struct rl_resource *child,
+		  struct rl_child_plan **planp)
+{
+	struct rl_resource *group = child->group;
+	u8 family = rl_resource_family(req->rn, child);
+	struct rl_child_plan *plan;
+	struct rl_child_map *m;
+	struct rl_endpoint *ep;
+	unsigned int n = 0;
+	int ret;
+
+	list_for_each_entry(ep, &group->endpoints, res_node)
+		n++;
+	*planp = NULL;
+	if (!n)
+		return 0;
+	plan = kvzalloc(struct_size(plan, m, n), GFP_KERNEL);
+	if (!plan)
+		return -ENOMEM;
+	list_for_each_entry(ep, &group->endpoints, res_node) {
+		m = &plan->m[plan->n];
+		m->ep = ep;
+		if (!ep->prefix.addr.family) {
+			m->b = rl_pool_free(ep, family);
+			if (!m->b) {
+				NL_SET_ERR_MSG(req->extack,
+					       "the address pool of an endpoint of the group has no free address of the targets' family");
+				ret = -ENOSPC;
+				goto err;
+			}
+			plan->n++;
+			continue;
+		}
+		if (family && family != ep->prefix.addr.family) {
+			NL_SET_ERR_MSG_ATTR(req->extack,
+					    req->attrs[RESLINK_A_TARGETS],
+					    "targets are not of the family of a group endpoint's prefix");
+			ret = -EAFNOSUPPORT;
+			goto err;
+		}
+		ret = -ENOMEM;
+		m->bindings = kmalloc_array(ep->nr_bindings + 1,
+					    sizeof(*m->bindings), GFP_KERNEL);
+		if (!m->bindings)
+			goto err;
+		plan->n++;
+		m->b = rl_binding_new(&ep->prefix.addr);
+		if (!m->b)
+			goto err;
+		m->b->ep = ep;
+		/* Inserted now, unmapped, so the next pick passes it over. */
+		if (rl_prefix_pick(req->rn, &ep->prefix, NULL, 0,
+				   &m->b->addr)) {
+			NL_SET_ERR_MSG(req->extack,
+				       "the prefix of an endpoint of the group has no free address");
+			ret = -ENOSPC;
+			goto err;
+		}
+		ret = rl_lookup_insert(req->rn, m->b);
+		if (ret)
+			goto err;
+		m->linked = true;
+		memcpy(m->bindings, ep->bindings,
+		       ep->nr_bindings * sizeof(*m->bindings));
+		m->bindings[ep->nr_bindings] = m->b;
+	}
+	*planp = plan;
+	return 0;
+
+err:
+	rl_child_abort(req, plan);
+	return ret;
+}
+
+void rl_child_commit(struct rl_req *req, struct rl_resource *child,
+		     struct rl_child_plan *plan)
+{
+	unsigned int i;
+
+	for (i = 0; i < plan->n; i++) {
+		struct rl_child_map *m = &plan->m[i];
+
+		/* The child is complete: readers may follow the binding. */
+		smp_store_release(&m->b->res, child);
+		child->obj.users++;
+		if (m->bindings) {
+			kfree(m->ep->bindings);
+			m->ep->bindings = m->bindings;
+			m->ep->nr_bindings++;
+		}
+	}
+}
+
+void rl_child_abort(struct rl_req *req, struct rl_child_plan *plan)
+{
+	unsigned int i;
+
+	for (i = 0; i < plan->n; i++) {
+		struct rl_child_map *m = &plan->m[i];
+
+		/* Pool entries point at the endpoint's own bindings. */
+		if (!m->bindings)
+			continue;
+		if (m->linked) {
+			rl_lookup_remove(req->rn, m->b);
+			kfree_rcu(m->b, rcu);
+		} else {
+			kfree(m->b);
+		}
+		kfree(m->bindings);
+	}
+	kvfree(plan);
+}
+
+size_t rl_endpoint_size(const struct rl_endpoint *ep)
+{
+	size_t mapping = nla_total_size(0) +
+			 nla_total_size_64bit(sizeof(u64)) +
+			 nla_total_size(0) +
+			 nla_total_size(sizeof(struct in6_addr));
+
+	return rl_common_size() + nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(RESLINK_NAME_MAXLEN + 1) +
+	       nla_total_size(sizeof(u8)) + rl_addrs_size(ep->nr_bindings) +
+	       rl_prefix_size() + nla_total_size(0) +
+	       ep->nr_bindings * mapping + rl_rules_size(ep->ingress);
+}
+
+static int rl_put_bindings(struct sk_buff *skb, const struct rl_endpoint *ep)
+{
+	struct nlattr *nest = nla_nest_start(skb, RESLINK_A_ADDRS);
+	unsigned int i;
+	int ret = 0;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ep->nr_bindings && !ret; i++) {
+		const struct rl_addr *a = &ep->bindings[i]->addr;
+
+		if (a->family == AF_INET)
+			ret = nla_put_in_addr(skb, RESLINK_ADDR_A_IN, a->a.ip);
+		else
+			ret = nla_put_in6_addr(skb, RESLINK_ADDR_A_IN6,
+					       &a->a.in6);
+	}
+	if (ret) {
+		nla_nest_cancel(skb, nest);
+		return ret;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int rl_put_mappings(struct sk_buff *skb, const struct rl_endpoint *ep)
+{
+	struct nlattr *nest, *mapping;
+	unsigned int i;
+
+	nest = nla_nest_start(skb, RESLINK_A_MAPPINGS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ep->nr_bindings; i++) {
+		const struct rl_binding *b = ep->bindings[i];
+
+		if (!b->res)
+			continue;
+		mapping = nla_nest_start(skb, RESLINK_MAPPINGS_A_MAPPING);
+		if (!mapping ||
+		    nla_put_u64_64bit(skb, RESLINK_MAPPING_A_RESOURCE_ID,
+				      b->res->obj.id, RESLINK_MAPPING_A_PAD) ||
+		    rl_put_addr(skb, RESLINK_MAPPING_A_ADDR, &b->addr)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, mapping);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int rl_endpoint_fill(struct sk_buff *skb, const struct rl_endpoint *ep)
+{
+	const struct rl_resource *res = ep->resource;
+	bool group = res->type == RESLINK_TYPE_GROUP;
+
+	if (rl_put_common(skb, &ep->obj, rl_endpoint_counters,
+			  ARRAY_SIZE(rl_endpoint_counters)) ||
+	    nla_put_u64_64bit(skb, RESLINK_A_RESOURCE_ID, res->obj.id,
+			      RESLINK_A_PAD) ||
+	    nla_put_string(skb, RESLINK_A_RESOURCE_NAME, res->obj.name) ||
+	    nla_put_u8(skb, RESLINK_A_STATE, READ_ONCE(ep->state)) ||
+	    rl_put_rules(skb, ep->ingress))
+		return -EMSGSIZE;
+	/* A prefix pool is given by its prefix; its addresses are mapped. */
+	if (ep->prefix.addr.family) {
+		if (rl_put_prefix(skb, RESLINK_A_PREFIX, &ep->prefix))
+			return -EMSGSIZE;
+	} else if (rl_put_bindings(skb, ep)) {
+		return -EMSGSIZE;
+	}
+	if (group && rl_put_mappings(skb, ep))
+		return -EMSGSIZE;
+	return 0;
+}
