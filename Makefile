@@ -55,7 +55,7 @@ KBUILD := $(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR)
 VMTEST_TIMEOUT ?= 3600
 VMTEST := KVER=$(KVER) scripts/vmtest
 
-.PHONY: all module tool progs unit selftests check check-meta lint bench bench-check \
+.PHONY: all module tool progs unit selftests check check-meta lint demo bench bench-check \
 	deps install clean kdir
 
 all: module tool
