@@ -183,7 +183,8 @@ demo: all
 	$(Q)scripts/demo
 
 bench: all
-	$(Q)$(VMTEST) --bench -- scripts/bench
+	$(Q)$(SUBMAKE) -C bench
+	$(VMTEST) --bench --timeout 2400 -- scripts/bench
 
 bench-check:
 	$(Q)scripts/bench-check
@@ -203,4 +204,5 @@ clean:
 	$(Q)[[ ! -d "$(KDIR)" ]] || $(KBUILD) clean
 	$(SUBMAKE) -C userspace clean
 	$(SUBMAKE) -C selftests/progs clean
+	$(SUBMAKE) -C bench clean
 	rm -rf .vmtest
