@@ -58,8 +58,6 @@ local_route() {
 	ip -n "$NS_F" -j route show table local "$1" | jq -r '.[] | "\(.type) \(.dst) \(.dev)"'
 }
 
-id_re='^(rgw|rcfg|vpce)-[0-9a-f]{17}$'
-
 test_gateway() {
 	local js id text
 
@@ -398,22 +396,58 @@ test_netns_option() {
 	expect_eq "$(rl -j gateway show)" "[]" "deleted through -n"
 }
 
-test_monitor() {
-	local mon=$TMP/monitor i
+# monitor_saw FILE EVENT GATEWAY: FILE has the EVENT of GATEWAY, in text or
+# JSON.
+monitor_saw() {
+	grep -Eq "^$2 gateway $3 |^\\{\"event\":\"$2\",\"object\":\"gateway\",\"name\":\"$3\"" "$1"
+}
 
-	# Appending: the file is emptied between the probe and the test.
-	ip netns exec "$NS_F" "$RESLINK" -j monitor >>"$mon" &
-	local pid=$!
-	# Joined once an event shows: poll with a probe object.
+# monitor_start FILE [OPTION]: run "reslink [OPTION] monitor" in the fabric
+# in the background, appending to FILE, and return (pid in MONITOR_PID)
+# once it listens. The group join happens at an unknown moment after the
+# start, so create and delete probe gateways until the ADD of one shows:
+# then the monitor was listening before that probe's add, and misses
+# nothing after it. Its del is awaited too, then FILE is emptied, so that
+# the test starts from a known, quiet point.
+monitor_start() {
+	local file=$1 i probe
+	shift
+	: >"$file"
+	# Appending: the file can be emptied under the running monitor.
+	ip netns exec "$NS_F" "$RESLINK" "$@" monitor >>"$file" &
+	MONITOR_PID=$!
 	for ((i = 0; i < 100; i++)); do
-		"$RESLINK" -n "$NS_F" gateway add probe$i addr 10.1.0.199 2>/dev/null || true
-		"$RESLINK" -n "$NS_F" gateway del probe$i 2>/dev/null || true
-		grep -q '"event":"del"' "$mon" && break
+		probe=probe$i
+		"$RESLINK" -n "$NS_F" gateway add $probe addr 10.1.0.199
+		"$RESLINK" -n "$NS_F" gateway del $probe
+		monitor_saw "$file" new $probe && break
 		sleep 0.1
 	done
-	grep -q '"event":"del"' "$mon" || fail "monitor printed no event"
-	: >"$mon"
+	((i < 100)) || fail "monitor showed no probe's add in 10 s: $(cat "$file")"
+	for ((i = 0; i < 100; i++)); do
+		monitor_saw "$file" del $probe && break
+		sleep 0.1
+	done
+	((i < 100)) || fail "monitor showed the add of $probe but not its del: $(cat "$file")"
+	: >"$file"
+}
 
+# monitor_stop FILE LINES: wait for LINES events in FILE, stop the monitor.
+monitor_stop() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		(($(wc -l <"$1") >= $2)) && break
+		sleep 0.1
+	done
+	kill "$MONITOR_PID"
+	wait "$MONITOR_PID" 2>/dev/null || true
+	cat "$1"
+}
+
+test_monitor() {
+	local mon=$TMP/monitor id
+
+	monitor_start "$mon" -j
 	rl gateway add gw addr 10.1.0.50
 	rl resource add r type single gateway gw ip 10.1.0.20 port 80 acceptance-required
 	rl resource share r account 5
@@ -422,32 +456,22 @@ test_monitor() {
 	rl -a 5 endpoint del e
 	rl resource del r
 	rl gateway del gw
-	for ((i = 0; i < 100; i++)); do
-		[[ $(wc -l <"$mon") -ge 8 ]] && break
-		sleep 0.1
-	done
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	cat "$mon"
+	monitor_stop "$mon" 8
 	expect_eq "$(jq -r '"\(.event) \(.object) \(.name)"' "$mon" | tr '\n' ';')" \
 		"new gateway gw;new resource r;set resource r;new endpoint e;set endpoint e;del endpoint e;del resource r;del gateway gw;" \
 		"monitor events"
 	expect_eq "$(jq -r 'select(.event == "set" and .object == "endpoint") | .state' "$mon")" available "accept event state"
 
-	# The text form, one line an event.
-	: >"$mon"
-	ip netns exec "$NS_F" "$RESLINK" monitor >>"$mon" &
-	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		"$RESLINK" -n "$NS_F" gateway add probe$i addr 10.1.0.199 2>/dev/null || true
-		"$RESLINK" -n "$NS_F" gateway del probe$i 2>/dev/null || true
-		grep -q '^del gateway' "$mon" && break
-		sleep 0.1
-	done
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	grep -q '^new gateway probe[0-9]* id rgw-[0-9a-f]* owner 000000000000 addr 10.1.0.199' "$mon" ||
-		fail "monitor text: $(cat "$mon")"
+	# The text form: one line an event, the object as "show" prints it.
+	monitor_start "$mon"
+	rl gateway add gw addr 10.1.0.50 snat-ports 20000-29999
+	id=$(rl -j gateway show gw | jq -r '.[0].id')
+	rl gateway del gw
+	monitor_stop "$mon" 2
+	expect_eq "$(cat "$mon")" \
+		"new gateway gw id $id owner 000000000000 addr 10.1.0.50 snat-ports 20000-29999
+del gateway gw id $id owner 000000000000 addr 10.1.0.50 snat-ports 20000-29999" \
+		"monitor text"
 }
 
 test_stats() {
