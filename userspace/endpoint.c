@@ -53,13 +53,8 @@ static int endpoint_add(int argc, char **argv)
 			has_resource = true;
 		} else if (!strcmp(*argv, "addr")) {
 			NEXT_ARG(HINT);
-			if (addrs.n == RESLINK_ADDRS_MAX)
-				return usage_error(HINT, "too many addresses (at most %d)",
-						   RESLINK_ADDRS_MAX);
-			if (parse_addr(*argv, &addrs.a[addrs.n]))
-				return invalid_arg(HINT, "address", *argv,
-						   "not an IPv4 or IPv6 address");
-			addrs.n++;
+			if ((ret = arg_addr(HINT, *argv, &addrs, "addresses")))
+				return ret;
 		} else if (!strcmp(*argv, "prefix")) {
 			if (has_prefix)
 				return duplicate_arg(HINT, *argv);
@@ -68,11 +63,8 @@ static int endpoint_add(int argc, char **argv)
 				return invalid_arg(HINT, "prefix", *argv, why);
 			has_prefix = true;
 		} else if (!strcmp(*argv, "dev")) {
-			if (dev)
-				return duplicate_arg(HINT, *argv);
 			NEXT_ARG(HINT);
-			dev = *argv;
-			if ((ret = check_dev(HINT, dev)))
+			if ((ret = arg_dev(HINT, *argv, &dev)))
 				return ret;
 		} else if (!strcmp(*argv, "allow")) {
 			if ((ret = arg_rule(HINT, &argc, &argv, &rules)))

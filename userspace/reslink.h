@@ -125,6 +125,9 @@ int netns_enter(const char *name);
 int netns_fd(const char *name);
 int arg_rule(const char *hint, int *argcp, char ***argvp,
 	     struct rl_rules *rules);
+int arg_addr(const char *hint, const char *arg, struct rl_addrs *addrs,
+	     const char *what);
+int arg_dev(const char *hint, const char *arg, const char **dev);
 
 /* Advance to a keyword's argument, or fail with a usage error. */
 #define NEXT_ARG(hint)							\

@@ -275,13 +275,8 @@ static int resource_add(int argc, char **argv)
 			has_group = true;
 		} else if (!strcmp(*argv, "ip")) {
 			NEXT_ARG(HINT);
-			if (targets.n == RESLINK_ADDRS_MAX)
-				return usage_error(HINT, "too many targets (at most %d)",
-						   RESLINK_ADDRS_MAX);
-			if (parse_addr(*argv, &targets.a[targets.n]))
-				return invalid_arg(HINT, "address", *argv,
-						   "not an IPv4 or IPv6 address");
-			targets.n++;
+			if ((ret = arg_addr(HINT, *argv, &targets, "targets")))
+				return ret;
 		} else if (!strcmp(*argv, "dns")) {
 			if (dns)
 				return duplicate_arg(HINT, *argv);

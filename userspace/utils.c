@@ -153,6 +153,29 @@ int arg_rule(const char *hint, int *argcp, char ***argvp, struct rl_rules *rules
 	return 0;
 }
 
+/* One more address for an address list; what names the list ("targets"). */
+int arg_addr(const char *hint, const char *arg, struct rl_addrs *addrs,
+	     const char *what)
+{
+	if (addrs->n == RESLINK_ADDRS_MAX)
+		return usage_error(hint, "too many %s (at most %d)", what,
+				   RESLINK_ADDRS_MAX);
+	if (parse_addr(arg, &addrs->a[addrs->n]))
+		return invalid_arg(hint, "address", arg,
+				   "not an IPv4 or IPv6 address");
+	addrs->n++;
+	return 0;
+}
+
+/* "dev IFNAME", given once, for a device that exists. */
+int arg_dev(const char *hint, const char *arg, const char **dev)
+{
+	if (*dev)
+		return duplicate_arg(hint, "dev");
+	*dev = arg;
+	return check_dev(hint, arg);
+}
+
 /* Checked before the kernel is asked, so that a typo changes nothing. */
 int check_dev(const char *hint, const char *ifname)
 {
