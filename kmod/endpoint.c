@@ -442,6 +442,7 @@ err_unlink:
 err_reply:
 	nlmsg_free(reply);
 err_free:
+	rl_hooks_abort(req);
 	rl_endpoint_free(ep);
 	return ret;
 }
@@ -543,6 +544,7 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 	unsigned int n = 0;
 	int ret;
 
+	lockdep_assert_held(&req->rn->lock);
 	list_for_each_entry(ep, &group->endpoints, res_node)
 		n++;
 	*planp = NULL;

@@ -108,6 +108,7 @@ err_unlink:
 err_reply:
 	nlmsg_free(reply);
 err_free:
+	rl_hooks_abort(req);
 	rl_gateway_free(gw);
 	return ret;
 }

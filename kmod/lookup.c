@@ -34,6 +34,7 @@ struct rl_binding *rl_lookup(struct rl_net *rn, const struct rl_addr *addr)
 
 bool rl_lookup_taken(struct rl_net *rn, const struct rl_addr *addr)
 {
+	lockdep_assert_held(&rn->lock);
 	return !!rhashtable_lookup_fast(&rn->addrs, addr, rl_addr_params);
 }
 

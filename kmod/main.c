@@ -37,21 +37,27 @@ err_lookup:
 	return ret;
 }
 
-/* Runs before the grace period that precedes rl_net_exit(). */
+/*
+ * Runs before the grace period that precedes rl_net_exit(). No request can
+ * run: the namespace is going (its sockets are gone) or the family is.
+ */
 static void __net_exit rl_net_pre_exit(struct net *net)
 {
 	struct rl_net *rn = rl_net(net);
 
-	if (rn->hooks_registered) {
+	if (rn->hooks_registered)
 		rl_nat_unregister(net);
-		rn->hooks_registered = false;
-	}
 }
 
 static void __net_exit rl_net_exit(struct net *net)
 {
 	struct rl_net *rn = rl_net(net);
 
+	/* The objects are still there to say which connections were ours. */
+	if (rn->hooks_registered) {
+		rl_nat_release(net);
+		rn->hooks_registered = false;
+	}
 	mutex_lock(&rn->lock);
 	rl_objects_flush(rn);
 	mutex_unlock(&rn->lock);

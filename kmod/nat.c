@@ -97,13 +97,17 @@ static const struct rl_addr *rl_gateway_addr(const struct rl_gateway *gw,
 }
 
 /*
- * Conntrack timeout policies. Each endpoint gets one per protocol with its
- * first connection of that protocol: a copy of the namespace's timeouts, with
- * the resource's idle timeout for established TCP. Every conntrack entry
- * through the endpoint holds a reference on its policy (conntrack drops it
- * when the entry is freed), so the reference count, less the endpoint's
- * own, is the number of the endpoint's connections in conntrack: active
- * connections at no cost on the established path.
+ * Conntrack timeout policies. Each endpoint address gets one per protocol
+ * with its first connection of that protocol: a copy of the namespace's
+ * timeouts, with the idle timeout of the resource the address reaches (a
+ * group endpoint's children may have different ones) for established TCP.
+ * Every conntrack entry through the address holds a reference on its
+ * policy, dropped by conntrack itself when the entry is freed
+ * (nf_conntrack_free(), with kfree_rcu() on the last one), so a policy may
+ * outlive the endpoint and the module without pointing into either; and
+ * the reference count, less the address's own, is the number of its
+ * connections in conntrack: active connections at no cost on the
+ * established path.
  */
 static int rl_l4_index(u8 l4proto)
 {
@@ -111,7 +115,7 @@ static int rl_l4_index(u8 l4proto)
 }
 
 static struct nf_ct_timeout *rl_policy_new(struct net *net,
-					   const struct rl_endpoint *ep,
+					   const struct rl_resource *res,
 					   u8 l3num, u8 l4proto)
 {
 	struct nf_ct_timeout *t;
@@ -131,24 +135,25 @@ static struct nf_ct_timeout *rl_policy_new(struct net *net,
 	timeouts = (unsigned int *)t->data;
 	if (l4proto == IPPROTO_TCP) {
 		memcpy(timeouts, nf_tcp_pernet(net)->timeouts, len);
-		if (ep->resource->idle_timeout)
+		if (res->idle_timeout)
 			timeouts[TCP_CONNTRACK_ESTABLISHED] =
-				ep->resource->idle_timeout * HZ;
+				res->idle_timeout * HZ;
 	} else {
 		memcpy(timeouts, nf_udp_pernet(net)->timeouts, len);
 	}
 	return t;
 }
 
-static void rl_policy_attach(struct rl_endpoint *ep, struct nf_conn *ct,
+static void rl_policy_attach(struct rl_binding *b,
+			     const struct rl_resource *res, struct nf_conn *ct,
 			     u8 l4proto)
 {
-	struct nf_ct_timeout **slot = &ep->ct_policy[rl_l4_index(l4proto)];
+	struct nf_ct_timeout **slot = &b->ct_policy[rl_l4_index(l4proto)];
 	struct nf_ct_timeout *t, *old;
 
 	t = READ_ONCE(*slot);
 	if (!t) {
-		t = rl_policy_new(nf_ct_net(ct), ep, nf_ct_l3num(ct), l4proto);
+		t = rl_policy_new(nf_ct_net(ct), res, nf_ct_l3num(ct), l4proto);
 		if (!t)
 			return;
 		old = cmpxchg(slot, NULL, t);
@@ -166,26 +171,28 @@ static void rl_policy_attach(struct rl_endpoint *ep, struct nf_conn *ct,
 u64 rl_nat_active(const struct rl_endpoint *ep)
 {
 	const struct nf_ct_timeout *t;
+	unsigned int i, l4;
 	u64 active = 0;
-	int i;
 
-	for (i = 0; i < RL_NR_L4; i++) {
-		t = READ_ONCE(ep->ct_policy[i]);
-		if (t)
-			active += refcount_read(&t->refcnt) - 1;
+	for (i = 0; i < ep->nr_bindings; i++) {
+		for (l4 = 0; l4 < RL_NR_L4; l4++) {
+			t = READ_ONCE(ep->bindings[i]->ct_policy[l4]);
+			if (t)
+				active += refcount_read(&t->refcnt) - 1;
+		}
 	}
 	return active;
 }
 
-/* Once no packet can reach the endpoint: conntrack entries keep theirs. */
-void rl_nat_release_endpoint(struct rl_endpoint *ep)
+/* Once no packet can reach the binding: conntrack entries keep theirs. */
+void rl_nat_release_binding(struct rl_binding *b)
 {
 	struct nf_ct_timeout *t;
 	int i;
 
 	for (i = 0; i < RL_NR_L4; i++) {
-		t = ep->ct_policy[i];
-		ep->ct_policy[i] = NULL;
+		t = b->ct_policy[i];
+		b->ct_policy[i] = NULL;
 		if (t && refcount_dec_and_test(&t->refcnt))
 			kfree_rcu(t, rcu);
 	}
@@ -251,6 +258,13 @@ static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 	source = rl_gateway_addr(gw, family, ror32(hash, 16));
 	if (!source)
 		return rl_drop(&ep->obj, &gw->obj, RL_DROP_SNAT);
+	/*
+	 * Something before the NAT hooks (tc's act_ct nat, say) may have given
+	 * the entry its source mapping already: a second one would warn and
+	 * drop, and the connection could not leave through the gateway.
+	 */
+	if (nf_nat_initialized(ct, NF_NAT_MANIP_SRC))
+		return rl_drop(&ep->obj, &gw->obj, RL_DROP_SNAT);
 
 	/* Destination first: the source search checks the reply tuple. */
 	range.flags = NF_NAT_RANGE_MAP_IPS;
@@ -278,7 +292,7 @@ static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 				     ct))
 		return rl_drop(&ep->obj, &gw->obj, RL_DROP_SNAT);
 
-	rl_policy_attach(ep, ct, l4proto);
+	rl_policy_attach(b, res, ct, l4proto);
 	rl_stats_inc(&ep->obj, RL_ADMITTED);
 	rl_stats_inc(&res->obj, RL_ADMITTED);
 	if (group)
@@ -332,7 +346,11 @@ static bool rl_is_ndisc(struct sk_buff *skb)
 
 	off = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr,
 			       &frag_off);
-	if (off < 0 || nexthdr != IPPROTO_ICMPV6)
+	/*
+	 * Neighbour discovery is never fragmented (RFC 6980); in a fragment
+	 * the bytes at off need not be an ICMPv6 header at all.
+	 */
+	if (off < 0 || frag_off || nexthdr != IPPROTO_ICMPV6)
 		return false;
 	icmp6 = skb_header_pointer(skb, off, sizeof(_icmp6), &_icmp6);
 	return icmp6 && icmp6->icmp6_type >= NDISC_ROUTER_SOLICITATION &&
@@ -490,19 +508,30 @@ static int rl_cut_translated(struct nf_conn *ct, void *data)
 }
 
 /*
- * At namespace exit conntrack frees every entry itself. When only the
- * module goes, the NAT core stops translating the namespace's connections
- * (its hooks go with the last user), so they must go too.
+ * No new connection reaches reslink once this returns, but a hook may still
+ * be admitting one: rl_nat_release() comes after a grace period.
  */
 void rl_nat_unregister(struct net *net)
 {
-	struct rl_cut cut = { .rn = rl_net(net) };
-	struct nf_ct_iter_data iter = { .net = net, .data = &cut };
 	unsigned int i;
 
 	nf_unregister_net_hooks(net, rl_filter_ops, ARRAY_SIZE(rl_filter_ops));
 	for (i = 0; i < ARRAY_SIZE(rl_nat_ops); i++)
 		rl_nat_unregister_fn(net, &rl_nat_ops[i]);
+}
+
+/*
+ * At namespace exit conntrack frees every entry itself. When only the
+ * module goes, the NAT core stops translating the namespace's connections
+ * (its hooks go with the last user), so they must go too: all of them,
+ * including those admitted while the hooks were being unregistered, hence
+ * after the grace period. Then conntrack may stop in the namespace.
+ */
+void rl_nat_release(struct net *net)
+{
+	struct rl_cut cut = { .rn = rl_net(net) };
+	struct nf_ct_iter_data iter = { .net = net, .data = &cut };
+
 	if (check_net(net))
 		nf_ct_iterate_cleanup_net(rl_cut_translated, &iter);
 	nf_ct_netns_put(net, NFPROTO_INET);

@@ -253,6 +253,7 @@ int rl_hooks_get(struct rl_req *req)
 {
 	int ret;
 
+	lockdep_assert_held(&req->rn->lock);
 	if (req->rn->hooks_registered)
 		return 0;
 	ret = rl_nat_register(req->rn->net);
@@ -261,7 +262,26 @@ int rl_hooks_get(struct rl_req *req)
 		return ret;
 	}
 	req->rn->hooks_registered = true;
+	req->hooks_new = true;
 	return 0;
+}
+
+/*
+ * A request that fails after registering the hooks takes them (and the
+ * conntrack reference) back, so that it leaves the namespace as it found
+ * it. Its bindings are unlinked and a grace period has passed, so a packet
+ * still in a hook finds none of them.
+ */
+void rl_hooks_abort(struct rl_req *req)
+{
+	lockdep_assert_held(&req->rn->lock);
+	if (!req->hooks_new)
+		return;
+	rl_nat_unregister(req->rn->net);
+	synchronize_rcu();
+	rl_nat_release(req->rn->net);
+	req->rn->hooks_registered = false;
+	req->hooks_new = false;
 }
 
 /* Points at the first address of a list that is already bound. */

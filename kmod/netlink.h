@@ -19,6 +19,7 @@ struct rl_req {
 	struct nlattr **attrs;
 	struct netlink_ext_ack *extack;
 	u64 account;			/* the acting account */
+	bool hooks_new;			/* this request registered the hooks */
 };
 
 /* Sets a message that is not a literal at the call site (tables of them). */
@@ -66,6 +67,7 @@ struct rl_object *rl_find(struct rl_req *req, enum rl_kind kind,
 			  int id_attr, int name_attr);
 int rl_check_new_name(struct rl_req *req, enum rl_kind kind);
 int rl_hooks_get(struct rl_req *req);
+void rl_hooks_abort(struct rl_req *req);
 int rl_check_addrs_free(struct rl_req *req, const struct nlattr *nla);
 struct rl_binding *rl_binding_new(const struct rl_addr *addr);
 

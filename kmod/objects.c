@@ -159,8 +159,12 @@ void rl_bindings_free(struct rl_binding **b, unsigned int n)
 
 	if (!b)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (!b[i])
+			continue;
+		rl_nat_release_binding(b[i]);
 		kfree(b[i]);
+	}
 	kfree(b);
 }
 

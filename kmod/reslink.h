@@ -159,6 +159,11 @@ struct rl_binding {
 	struct rl_endpoint *ep;		/* NULL for a gateway address */
 	struct rl_gateway *gw;		/* set for a gateway address */
 	struct rl_resource *res;	/* what a connection here reaches */
+	/*
+	 * nat.c: conntrack timeout policies (with res's idle timeout),
+	 * created by the first connection, let go by rl_bindings_free()
+	 */
+	struct nf_ct_timeout *ct_policy[RL_NR_L4];
 };
 
 struct rl_endpoint {
@@ -176,8 +181,6 @@ struct rl_endpoint {
 	 */
 	unsigned int nr_bindings;
 	struct rl_binding **bindings;
-	/* nat.c: created by the first connection, freed by rl_stats_free() */
-	struct nf_ct_timeout *ct_policy[RL_NR_L4];
 };
 
 /* Per network namespace. */
@@ -236,7 +239,9 @@ void rl_lookup_remove(struct rl_net *rn, struct rl_binding *b);
 
 /* nat.c */
 int rl_nat_register(struct net *net);
+/* Hooks first, then, after a grace period, conntrack; process context. */
 void rl_nat_unregister(struct net *net);
+void rl_nat_release(struct net *net);
 /*
  * Remove every conntrack entry that an object no longer permits. Process
  * context, rl_net->lock held, after the change is visible to the packet
@@ -246,9 +251,9 @@ void rl_nat_cut_endpoint(struct rl_net *rn, const struct rl_endpoint *ep);
 void rl_nat_cut_resource(struct rl_net *rn, const struct rl_resource *res,
 			 const struct rl_addrs *removed_targets);
 void rl_nat_cut_gateway(struct rl_net *rn, const struct rl_gateway *gw);
-/* The endpoint's connections in conntrack now. */
+/* The endpoint's connections in conntrack now; rl_net->lock held. */
 u64 rl_nat_active(const struct rl_endpoint *ep);
-void rl_nat_release_endpoint(struct rl_endpoint *ep);
+void rl_nat_release_binding(struct rl_binding *b);
 
 /* rules.c */
 bool rl_rules_allow(const struct rl_rules *rules, const struct rl_addr *addr,

@@ -20,15 +20,9 @@ int rl_stats_alloc(struct rl_object *obj)
 	return 0;
 }
 
-/*
- * Once nothing can reach the object any more. An endpoint's conntrack
- * timeout policies count its connections, so they are let go here too.
- */
+/* Once no packet path reader can reach the object any more. */
 void rl_stats_free(struct rl_object *obj)
 {
-	if (obj->kind == RL_ENDPOINT)
-		rl_nat_release_endpoint(container_of(obj, struct rl_endpoint,
-						     obj));
 	free_percpu(obj->stats);
 	obj->stats = NULL;
 }

@@ -10,10 +10,13 @@
 #   consumer                fabric                             provider
 #   10.0.0.10 ---------> 10.0.0.100 (ep1 -> web, default)   ---> 10.1.0.20:9000 sink
 #             ---------> 10.0.0.101 (ep2 -> short, 2 s)     ---> 10.1.0.20:9001 sink
+#             ---------> 10.0.0.102 (ep3 -> group apps,      ---> 10.1.0.20:9002 sink
+#                                    child quick, 30 s)
 set -euo pipefail
 . "$(dirname "$0")/dp_lib.bash"
 
 EP4B=10.0.0.101
+EP4C=10.0.0.102
 
 # timeout_of ADDR: the seconds left of the established entry to ADDR.
 timeout_of() {
@@ -61,9 +64,27 @@ short_timeout() {
 	expect_stat endpoint ep2 admitted 2
 }
 
+# A child's own idle timeout applies to its connections through an endpoint
+# of its group (whose idle timeout is the default).
+child_timeout() {
+	local t
+
+	sink "$NS_P" 4 tcp 9002 "$TMPD/9002"
+	rl resource add apps type group gateway gw1 port 9002
+	rl resource add quick type child group apps ip "$TARGET4" idle-timeout 30
+	rl endpoint add ep3 resource apps addr "$EP4C" dev "$DEV_C"
+	c sh -c "(echo hello; sleep 60) | socat -u - TCP:$EP4C:9002" &
+	flowing "$TMPD/9002" || fail "nothing reached the provider"
+	t=$(timeout_of "$EP4C")
+	say F "established entry expires in $t s"
+	((t > 15 && t <= 30)) || fail "established entry expires in $t s, want the child's 30 at most"
+	expect_stat endpoint ep3 active 1
+}
+
 dp_init
 mark=$(klog_mark dp_idle)
 default_timeout
 short_timeout
+child_timeout
 no_klog_errors "$mark"
 echo "PASS: dp_idle"

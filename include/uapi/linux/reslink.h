@@ -251,6 +251,7 @@ enum reslink_cmd {
 	RESLINK_CMD_ENDPOINT_REJECT,
 	__RESLINK_CMD_MAX
 };
+
 #define RESLINK_CMD_MAX (__RESLINK_CMD_MAX - 1)
 
 enum reslink_attr {
@@ -286,6 +287,7 @@ enum reslink_attr {
 	RESLINK_A_STATS,		/* NLA_NESTED, RESLINK_STATS_A_* */
 	__RESLINK_A_MAX
 };
+
 #define RESLINK_A_MAX (__RESLINK_A_MAX - 1)
 
 enum reslink_addr_attr {
@@ -295,6 +297,7 @@ enum reslink_addr_attr {
 	RESLINK_ADDR_A_PREFIXLEN,	/* NLA_U8, in prefixes only */
 	__RESLINK_ADDR_A_MAX
 };
+
 #define RESLINK_ADDR_A_MAX (__RESLINK_ADDR_A_MAX - 1)
 
 enum reslink_ports_attr {
@@ -302,6 +305,7 @@ enum reslink_ports_attr {
 	RESLINK_PORTS_A_RANGE,		/* NLA_U32, (first << 16) | last */
 	__RESLINK_PORTS_A_MAX
 };
+
 #define RESLINK_PORTS_A_MAX (__RESLINK_PORTS_A_MAX - 1)
 
 enum reslink_rules_attr {
@@ -309,6 +313,7 @@ enum reslink_rules_attr {
 	RESLINK_RULES_A_RULE,		/* NLA_NESTED, RESLINK_RULE_A_* */
 	__RESLINK_RULES_A_MAX
 };
+
 #define RESLINK_RULES_A_MAX (__RESLINK_RULES_A_MAX - 1)
 
 enum reslink_rule_attr {
@@ -318,6 +323,7 @@ enum reslink_rule_attr {
 	RESLINK_RULE_A_PORTS,		/* NLA_NESTED, port list */
 	__RESLINK_RULE_A_MAX
 };
+
 #define RESLINK_RULE_A_MAX (__RESLINK_RULE_A_MAX - 1)
 
 enum reslink_mappings_attr {
@@ -325,6 +331,7 @@ enum reslink_mappings_attr {
 	RESLINK_MAPPINGS_A_MAPPING,	/* NLA_NESTED, RESLINK_MAPPING_A_* */
 	__RESLINK_MAPPINGS_A_MAX
 };
+
 #define RESLINK_MAPPINGS_A_MAX (__RESLINK_MAPPINGS_A_MAX - 1)
 
 enum reslink_mapping_attr {
@@ -334,6 +341,7 @@ enum reslink_mapping_attr {
 	RESLINK_MAPPING_A_ADDR,		/* NLA_NESTED, one address */
 	__RESLINK_MAPPING_A_MAX
 };
+
 #define RESLINK_MAPPING_A_MAX (__RESLINK_MAPPING_A_MAX - 1)
 
 enum reslink_stats_attr {
@@ -350,6 +358,7 @@ enum reslink_stats_attr {
 	RESLINK_STATS_A_ACTIVE,		/* connections in conntrack now */
 	__RESLINK_STATS_A_MAX
 };
+
 #define RESLINK_STATS_A_MAX (__RESLINK_STATS_A_MAX - 1)
 
 enum reslink_type {
@@ -359,6 +368,7 @@ enum reslink_type {
 	RESLINK_TYPE_CHILD,
 	__RESLINK_TYPE_MAX
 };
+
 #define RESLINK_TYPE_MAX (__RESLINK_TYPE_MAX - 1)
 
 enum reslink_state {
@@ -368,6 +378,7 @@ enum reslink_state {
 	RESLINK_STATE_REJECTED,
 	__RESLINK_STATE_MAX
 };
+
 #define RESLINK_STATE_MAX (__RESLINK_STATE_MAX - 1)
 
 #define RESLINK_PROTO_TCP		(1U << 0)
