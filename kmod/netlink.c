@@ -89,58 +89,51 @@ static struct netlink_range_validation rl_idle_range = {
 	.max = RESLINK_IDLE_TIMEOUT_MAX,
 };
 
+/* Entries that many of the policies below share. */
+#define RL_POLICY_NAME \
+	NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING, rl_validate_name, \
+			       RESLINK_NAME_MAXLEN)
+#define RL_POLICY_DNS_NAME \
+	NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING, rl_validate_dns_name, \
+			       RESLINK_DNS_NAME_MAXLEN)
+#define RL_POLICY_IFNAME \
+	NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING, rl_validate_ifname, \
+			       IFNAMSIZ - 1)
+#define RL_POLICY_ACCOUNT NLA_POLICY_FULL_RANGE(NLA_U64, &rl_account_range)
+
 /*
  * One policy per command: an attribute a command does not take is rejected
  * as unsupported rather than ignored.
  */
 static const struct nla_policy rl_ref_policy[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_ID] = { .type = NLA_U64 },
-	[RESLINK_A_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						  rl_validate_name,
-						  RESLINK_NAME_MAXLEN),
-	[RESLINK_A_ACCOUNT] = NLA_POLICY_FULL_RANGE(NLA_U64,
-						    &rl_account_range),
+	[RESLINK_A_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
 };
 
 static const struct nla_policy rl_gateway_new_policy[RESLINK_A_MAX + 1] = {
-	[RESLINK_A_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						  rl_validate_name,
-						  RESLINK_NAME_MAXLEN),
-	[RESLINK_A_ACCOUNT] = NLA_POLICY_FULL_RANGE(NLA_U64,
-						    &rl_account_range),
+	[RESLINK_A_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
 	[RESLINK_A_ADDRS] = NLA_POLICY_NESTED(rl_addr_policy),
 	[RESLINK_A_SNAT_PORTS] = { .type = NLA_U32 },
 	[RESLINK_A_RULES] = NLA_POLICY_NESTED(rl_rules_policy),
-	[RESLINK_A_IFNAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						    rl_validate_ifname,
-						    IFNAMSIZ - 1),
+	[RESLINK_A_IFNAME] = RL_POLICY_IFNAME,
 };
 
 static const struct nla_policy rl_resource_new_policy[RESLINK_A_MAX + 1] = {
-	[RESLINK_A_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						  rl_validate_name,
-						  RESLINK_NAME_MAXLEN),
-	[RESLINK_A_ACCOUNT] = NLA_POLICY_FULL_RANGE(NLA_U64,
-						    &rl_account_range),
+	[RESLINK_A_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
 	[RESLINK_A_TYPE] = NLA_POLICY_RANGE(NLA_U8, RESLINK_TYPE_SINGLE,
 					    RESLINK_TYPE_MAX),
 	[RESLINK_A_GATEWAY_ID] = { .type = NLA_U64 },
-	[RESLINK_A_GATEWAY_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-							  rl_validate_name,
-							  RESLINK_NAME_MAXLEN),
+	[RESLINK_A_GATEWAY_NAME] = RL_POLICY_NAME,
 	[RESLINK_A_GROUP_ID] = { .type = NLA_U64 },
-	[RESLINK_A_GROUP_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-							rl_validate_name,
-							RESLINK_NAME_MAXLEN),
+	[RESLINK_A_GROUP_NAME] = RL_POLICY_NAME,
 	[RESLINK_A_TARGETS] = NLA_POLICY_NESTED(rl_addr_policy),
-	[RESLINK_A_DNS_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						      rl_validate_dns_name,
-						      RESLINK_DNS_NAME_MAXLEN),
+	[RESLINK_A_DNS_NAME] = RL_POLICY_DNS_NAME,
 	[RESLINK_A_PORTS] = NLA_POLICY_NESTED(rl_ports_policy),
 	[RESLINK_A_PROTOCOLS] = NLA_POLICY_MASK(NLA_U32, RESLINK_PROTO_ALL),
-	[RESLINK_A_DOMAIN] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						    rl_validate_dns_name,
-						    RESLINK_DNS_NAME_MAXLEN),
+	[RESLINK_A_DOMAIN] = RL_POLICY_DNS_NAME,
 	[RESLINK_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, RESLINK_RES_F_ALL),
 	[RESLINK_A_IDLE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &rl_idle_range),
@@ -148,44 +141,28 @@ static const struct nla_policy rl_resource_new_policy[RESLINK_A_MAX + 1] = {
 
 static const struct nla_policy rl_resource_set_policy[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_ID] = { .type = NLA_U64 },
-	[RESLINK_A_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						  rl_validate_name,
-						  RESLINK_NAME_MAXLEN),
-	[RESLINK_A_ACCOUNT] = NLA_POLICY_FULL_RANGE(NLA_U64,
-						    &rl_account_range),
+	[RESLINK_A_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
 	[RESLINK_A_TARGETS] = NLA_POLICY_NESTED(rl_addr_policy),
-	[RESLINK_A_DNS_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						      rl_validate_dns_name,
-						      RESLINK_DNS_NAME_MAXLEN),
+	[RESLINK_A_DNS_NAME] = RL_POLICY_DNS_NAME,
 };
 
 static const struct nla_policy rl_resource_share_policy[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_ID] = { .type = NLA_U64 },
-	[RESLINK_A_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						  rl_validate_name,
-						  RESLINK_NAME_MAXLEN),
-	[RESLINK_A_ACCOUNT] = NLA_POLICY_FULL_RANGE(NLA_U64,
-						    &rl_account_range),
-	[RESLINK_A_SHARE_ACCOUNT] = NLA_POLICY_FULL_RANGE(NLA_U64,
-							  &rl_account_range),
+	[RESLINK_A_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
+	[RESLINK_A_SHARE_ACCOUNT] = RL_POLICY_ACCOUNT,
 };
 
 static const struct nla_policy rl_endpoint_new_policy[RESLINK_A_MAX + 1] = {
-	[RESLINK_A_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						  rl_validate_name,
-						  RESLINK_NAME_MAXLEN),
-	[RESLINK_A_ACCOUNT] = NLA_POLICY_FULL_RANGE(NLA_U64,
-						    &rl_account_range),
+	[RESLINK_A_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
 	[RESLINK_A_RESOURCE_ID] = { .type = NLA_U64 },
-	[RESLINK_A_RESOURCE_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-							   rl_validate_name,
-							   RESLINK_NAME_MAXLEN),
+	[RESLINK_A_RESOURCE_NAME] = RL_POLICY_NAME,
 	[RESLINK_A_ADDRS] = NLA_POLICY_NESTED(rl_addr_policy),
 	[RESLINK_A_PREFIX] = NLA_POLICY_NESTED(rl_prefix_policy),
 	[RESLINK_A_RULES] = NLA_POLICY_NESTED(rl_rules_policy),
-	[RESLINK_A_IFNAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
-						    rl_validate_ifname,
-						    IFNAMSIZ - 1),
+	[RESLINK_A_IFNAME] = RL_POLICY_IFNAME,
 };
 
 static const char * const rl_kind_missing[RL_NR_KINDS] = {
