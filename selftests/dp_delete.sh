@@ -17,26 +17,6 @@ has_addr() {
 	[[ -n $(ip -n "$NS_F" -o addr show dev "$1" to "$2") ]]
 }
 
-start_traffic() {
-	sink "$NS_P" 4 tcp 9000 "$TMPD/tcp"
-	sink "$NS_P" 4 udp 9000 "$TMPD/udp"
-	stream "$NS_C" tcp "$EP4" 9000
-	stream "$NS_C" udp "$EP4" 9000
-	flowing "$TMPD/tcp" || fail "the TCP stream does not flow"
-	flowing "$TMPD/udp" || fail "the UDP stream does not flow"
-}
-
-# Kills this test's servers and clients, keeping the namespaces.
-stop_traffic() {
-	local ns pids
-	pids=$(jobs -p)
-	[[ -z $pids ]] || kill $pids 2>/dev/null || true
-	for ns in "$NS_C" "$NS_P"; do
-		ip netns pids "$ns" | xargs -r kill 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-}
-
 objects_up() {
 	seed_objects ip "$TARGET4" port 9000 proto tcp,udp
 	has_addr "$DEV_C" "$EP4" || fail "$EP4 is not on $DEV_C"

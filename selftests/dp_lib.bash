@@ -185,6 +185,29 @@ wait_cut() {
 	fail "connections to $1 still in conntrack one second after the cut"
 }
 
+# start_traffic: a TCP and a UDP stream from the consumer through $EP4 to
+# sinks on the provider's port 9000, both seen flowing.
+start_traffic() {
+	sink "$NS_P" 4 tcp 9000 "$TMPD/tcp"
+	sink "$NS_P" 4 udp 9000 "$TMPD/udp"
+	stream "$NS_C" tcp "$EP4" 9000
+	stream "$NS_C" udp "$EP4" 9000
+	flowing "$TMPD/tcp" || fail "the TCP stream does not flow"
+	flowing "$TMPD/udp" || fail "the UDP stream does not flow"
+}
+
+# Kills this test's servers and clients, keeping the namespaces.
+stop_traffic() {
+	local ns pids
+	pids=$(jobs -p)
+	# shellcheck disable=SC2086 # one word per job
+	[[ -z $pids ]] || kill $pids 2>/dev/null || true
+	for ns in "$NS_C" "$NS_P"; do
+		ip netns pids "$ns" | xargs -r kill 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+}
+
 # counter KIND NAME COUNTER: one counter of `reslink -j stats` (0 if absent).
 counter() {
 	ip netns exec "$NS_F" "$RESLINK" -j stats "$1" "$2" |

@@ -40,12 +40,7 @@ shared() {
 }
 
 unshare_cuts() {
-	sink "$NS_P" 4 tcp 9000 "$TMPD/tcp"
-	sink "$NS_P" 4 udp 9000 "$TMPD/udp"
-	stream "$NS_C" tcp "$EP4" 9000
-	stream "$NS_C" udp "$EP4" 9000
-	flowing "$TMPD/tcp" || fail "the TCP stream does not flow"
-	flowing "$TMPD/udp" || fail "the UDP stream does not flow"
+	start_traffic
 
 	rl -a "$OWNER" resource unshare web account "$OTHER"
 	wait_cut "$EP4"

@@ -25,27 +25,6 @@ set -euo pipefail
 cycles=${RESLINK_TEARDOWN_CYCLES:-6}
 KO_RANGES=()
 
-start_traffic() {
-	sink "$NS_P" 4 tcp 9000 "$TMPD/tcp"
-	sink "$NS_P" 4 udp 9000 "$TMPD/udp"
-	stream "$NS_C" tcp "$EP4" 9000
-	stream "$NS_C" udp "$EP4" 9000
-	flowing "$TMPD/tcp" || fail "the TCP stream does not flow"
-	flowing "$TMPD/udp" || fail "the UDP stream does not flow"
-}
-
-# Kills this test's servers and clients, keeping the namespaces.
-stop_traffic() {
-	local ns pids
-	pids=$(jobs -p)
-	# shellcheck disable=SC2086 # one word per job
-	[[ -z $pids ]] || kill $pids 2>/dev/null || true
-	for ns in "$NS_C" "$NS_P"; do
-		ip netns pids "$ns" | xargs -r kill 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-}
-
 # seq_addrs PREFIX COUNT: "addr PREFIX.1 addr PREFIX.2 ..." for the tool.
 seq_addrs() {
 	local i
