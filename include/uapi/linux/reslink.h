@@ -145,9 +145,9 @@
  *    RESLINK_A_NAME of a single or group resource, RESLINK_A_SHARE_ACCOUNT
  *    (NLA_U64), not the owner's own. Only the owner may; a resource is
  *    shared with at most RESLINK_SHARES_MAX accounts. Unsharing moves every
- *    endpoint of that
- *    account on the resource to RESLINK_STATE_REJECTED and cuts its
- *    connections (the cloud keeps such associations; reslink is stricter).
+ *    endpoint of that account on the resource to RESLINK_STATE_REJECTED and
+ *    cuts its connections (the cloud keeps such associations; reslink is
+ *    stricter).
  *
  * RESLINK_CMD_RESOURCE_GET: as RESLINK_CMD_GATEWAY_GET. Replies hold
  *    RESLINK_A_ID, _NAME, _OWNER, _TYPE, _GATEWAY_ID, _GATEWAY_NAME,
