@@ -57,25 +57,7 @@ delete_namespace() {
 	ns_del "$NS_F"
 	stopped "$TMPD/tcp" || fail "TCP flows without a fabric"
 	stop_traffic
-	topology_up_again
-}
-
-# Rebuilds the fabric namespace alone (the consumer and provider remain).
-topology_up_again() {
-	ns_add "$NS_F"
-	ip -n "$NS_C" link del eth0 2>/dev/null || true
-	ip -n "$NS_P" link del eth0 2>/dev/null || true
-	pp ip -n "$NS_C" link add eth0 type veth peer name "$DEV_C" netns "$NS_F"
-	pp ip -n "$NS_P" link add eth0 type veth peer name "$DEV_P" netns "$NS_F"
-	c ip addr add 10.0.0.10/24 dev eth0
-	c ip link set eth0 up
-	f ip addr add 10.0.0.1/24 dev "$DEV_C"
-	f ip addr add 10.1.0.1/24 dev "$DEV_P"
-	f ip link set "$DEV_C" up
-	f ip link set "$DEV_P" up
-	f sysctl -q -w net.ipv4.ip_forward=1
-	p ip addr add 10.1.0.20/24 dev eth0
-	p ip link set eth0 up
+	fabric_up_again
 }
 
 # The module goes away with connections through it: they end with it.

@@ -63,24 +63,6 @@ expect_active() {
 	((active >= 2)) || fail "endpoint ep1 counts $active active connections, want at least 2"
 }
 
-# Rebuilds the fabric namespace alone (the consumer and provider remain).
-fabric_up_again() {
-	ns_add "$NS_F"
-	ip -n "$NS_C" link del eth0 2>/dev/null || true
-	ip -n "$NS_P" link del eth0 2>/dev/null || true
-	pp ip -n "$NS_C" link add eth0 type veth peer name "$DEV_C" netns "$NS_F"
-	pp ip -n "$NS_P" link add eth0 type veth peer name "$DEV_P" netns "$NS_F"
-	c ip addr add 10.0.0.10/24 dev eth0
-	c ip link set eth0 up
-	f ip addr add 10.0.0.1/24 dev "$DEV_C"
-	f ip addr add 10.1.0.1/24 dev "$DEV_P"
-	f ip link set "$DEV_C" up
-	f ip link set "$DEV_P" up
-	f sysctl -q -w net.ipv4.ip_forward=1
-	p ip addr add 10.1.0.20/24 dev eth0
-	p ip link set eth0 up
-}
-
 # load: a fresh module, its text range remembered for the allocation sites.
 load() {
 	module_load

@@ -159,7 +159,20 @@ topology_up() {
 	ns_add "$NS_C"
 	ns_add "$NS_F"
 	ns_add "$NS_P"
+	topology_links
+}
 
+# Rebuilds the fabric namespace after a test deleted it; the consumer and
+# provider namespaces remain.
+fabric_up_again() {
+	ns_add "$NS_F"
+	ip -n "$NS_C" link del eth0 2>/dev/null || true
+	ip -n "$NS_P" link del eth0 2>/dev/null || true
+	topology_links
+}
+
+# The links and addresses of the drawing, between existing namespaces.
+topology_links() {
 	pp ip -n "$NS_C" link add eth0 type veth peer name "$DEV_C" netns "$NS_F"
 	pp ip -n "$NS_P" link add eth0 type veth peer name "$DEV_P" netns "$NS_F"
 
