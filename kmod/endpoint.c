@@ -139,6 +139,31 @@ static int rl_endpoint_bindings(struct rl_endpoint *ep, unsigned int n)
 	return ep->bindings ? 0 : -ENOMEM;
 }
 
+/*
+ * One binding per address, each reaching res (NULL for a pool: children take
+ * the addresses later). The caller's unwinding frees what was made.
+ */
+static int rl_endpoint_bind_addrs(struct rl_endpoint *ep,
+				  const struct rl_addrs *addrs,
+				  struct rl_resource *res)
+{
+	struct rl_binding *b;
+	int ret;
+
+	ret = rl_endpoint_bindings(ep, addrs->n);
+	if (ret)
+		return ret;
+	for (; ep->nr_bindings < addrs->n; ep->nr_bindings++) {
+		b = rl_binding_new(&addrs->a[ep->nr_bindings]);
+		if (!b)
+			return -ENOMEM;
+		b->ep = ep;
+		b->res = res;
+		ep->bindings[ep->nr_bindings] = b;
+	}
+	return 0;
+}
+
 /* A single endpoint: every address reaches the resource. */
 static int rl_endpoint_single(struct rl_req *req, struct rl_endpoint *ep)
 {
@@ -188,20 +213,7 @@ static int rl_endpoint_single(struct rl_req *req, struct rl_endpoint *ep)
 	ret = rl_check_addrs_free(req, nla);
 	if (ret)
 		goto out;
-	ret = rl_endpoint_bindings(ep, addrs->n);
-	if (ret)
-		goto out;
-	ret = -ENOMEM;
-	for (; ep->nr_bindings < addrs->n; ep->nr_bindings++) {
-		struct rl_binding *b = rl_binding_new(&addrs->a[ep->nr_bindings]);
-
-		if (!b)
-			goto out;
-		b->ep = ep;
-		b->res = res;
-		ep->bindings[ep->nr_bindings] = b;
-	}
-	ret = 0;
+	ret = rl_endpoint_bind_addrs(ep, addrs, res);
 out:
 	kfree(addrs);
 	return ret;
@@ -232,17 +244,9 @@ static int rl_endpoint_pool(struct rl_req *req, struct rl_endpoint *ep)
 	ret = rl_check_addrs_free(req, nla);
 	if (ret)
 		goto out;
-	ret = rl_endpoint_bindings(ep, addrs->n);
+	ret = rl_endpoint_bind_addrs(ep, addrs, NULL);
 	if (ret)
 		goto out;
-	ret = -ENOMEM;
-	for (; ep->nr_bindings < addrs->n; ep->nr_bindings++) {
-		b = rl_binding_new(&addrs->a[ep->nr_bindings]);
-		if (!b)
-			goto out;
-		b->ep = ep;
-		ep->bindings[ep->nr_bindings] = b;
-	}
 	list_for_each_entry(child, &group->children, child_node) {
 		b = rl_pool_free(ep, rl_resource_family(req->rn, child));
 		if (!b) {

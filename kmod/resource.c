@@ -72,13 +72,15 @@ static void rl_resource_unlink(struct rl_resource *res)
 static int rl_resource_refs(struct rl_req *req, struct rl_resource *res)
 {
 	struct nlattr **attrs = req->attrs;
+	struct nlattr *group_attr = attrs[RESLINK_A_GROUP_ID] ?:
+				    attrs[RESLINK_A_GROUP_NAME];
+	struct nlattr *gateway_attr = attrs[RESLINK_A_GATEWAY_ID] ?:
+				      attrs[RESLINK_A_GATEWAY_NAME];
 	struct rl_object *obj;
 
 	if (res->type != RESLINK_TYPE_CHILD) {
-		if (attrs[RESLINK_A_GROUP_ID] || attrs[RESLINK_A_GROUP_NAME]) {
-			NL_SET_ERR_MSG_ATTR(req->extack,
-					    attrs[RESLINK_A_GROUP_ID] ?:
-					    attrs[RESLINK_A_GROUP_NAME],
+		if (group_attr) {
+			NL_SET_ERR_MSG_ATTR(req->extack, group_attr,
 					    "only a child has a group");
 			return -EINVAL;
 		}
@@ -87,19 +89,15 @@ static int rl_resource_refs(struct rl_req *req, struct rl_resource *res)
 		if (IS_ERR(obj))
 			return PTR_ERR(obj);
 		if (obj->owner != req->account) {
-			NL_SET_ERR_MSG_ATTR(req->extack,
-					    attrs[RESLINK_A_GATEWAY_ID] ?:
-					    attrs[RESLINK_A_GATEWAY_NAME],
+			NL_SET_ERR_MSG_ATTR(req->extack, gateway_attr,
 					    "account does not own the gateway");
 			return -EACCES;
 		}
 		res->gateway = container_of(obj, struct rl_gateway, obj);
 		return 0;
 	}
-	if (attrs[RESLINK_A_GATEWAY_ID] || attrs[RESLINK_A_GATEWAY_NAME]) {
-		NL_SET_ERR_MSG_ATTR(req->extack,
-				    attrs[RESLINK_A_GATEWAY_ID] ?:
-				    attrs[RESLINK_A_GATEWAY_NAME],
+	if (gateway_attr) {
+		NL_SET_ERR_MSG_ATTR(req->extack, gateway_attr,
 				    "a child uses its group's gateway");
 		return -EINVAL;
 	}
@@ -116,23 +114,17 @@ static int rl_resource_refs(struct rl_req *req, struct rl_resource *res)
 		return PTR_ERR(obj);
 	res->group = container_of(obj, struct rl_resource, obj);
 	if (res->group->type != RESLINK_TYPE_GROUP) {
-		NL_SET_ERR_MSG_ATTR(req->extack,
-				    attrs[RESLINK_A_GROUP_ID] ?:
-				    attrs[RESLINK_A_GROUP_NAME],
+		NL_SET_ERR_MSG_ATTR(req->extack, group_attr,
 				    "group names a resource that is not a group");
 		return -EINVAL;
 	}
 	if (obj->owner != req->account) {
-		NL_SET_ERR_MSG_ATTR(req->extack,
-				    attrs[RESLINK_A_GROUP_ID] ?:
-				    attrs[RESLINK_A_GROUP_NAME],
+		NL_SET_ERR_MSG_ATTR(req->extack, group_attr,
 				    "account does not own the group");
 		return -EACCES;
 	}
 	if (res->group->nr_children >= RESLINK_ADDRS_MAX) {
-		NL_SET_ERR_MSG_ATTR(req->extack,
-				    attrs[RESLINK_A_GROUP_ID] ?:
-				    attrs[RESLINK_A_GROUP_NAME],
+		NL_SET_ERR_MSG_ATTR(req->extack, group_attr,
 				    "group already has RESLINK_ADDRS_MAX children");
 		return -E2BIG;
 	}
