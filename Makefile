@@ -26,11 +26,15 @@ SHELL := /bin/bash
 .ONESHELL:
 
 # The kernel with headers installed, not uname -r: the host may run another.
+# Looked up when a recipe first needs it, not when this file is read, so
+# that "make deps check" on a fresh machine sees the headers deps installed.
+# once VAR,VALUE: VALUE's expansion, computed on first use and then kept.
+once = $(eval $(1) := $(2))$($(1))
 ifeq ($(origin KDIR),undefined)
-KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4)
-KDIR := /lib/modules/$(KVER)/build
+KVER ?= $(call once,KVER,$(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f4))
+KDIR = /lib/modules/$(KVER)/build
 else
-KVER ?= $(shell cat '$(KDIR)/include/config/kernel.release' 2>/dev/null)
+KVER ?= $(call once,KVER,$(shell cat '$(KDIR)/include/config/kernel.release' 2>/dev/null))
 endif
 
 WERROR ?= 1
@@ -46,14 +50,14 @@ Q := @
 SUBMAKE := $(MAKE) --no-print-directory -s
 endif
 
-CHECKPATCH ?= $(firstword $(wildcard /usr/src/linux-source-*/scripts/checkpatch.pl \
-				     $(KDIR)/scripts/checkpatch.pl))
+CHECKPATCH ?= $(call once,CHECKPATCH,$(firstword $(wildcard /usr/src/linux-source-*/scripts/checkpatch.pl \
+				     $(KDIR)/scripts/checkpatch.pl)))
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
-KBUILD := $(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR)
+KBUILD = $(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR)
 # The whole selftest run in one VM; each test has its own timeout too.
 VMTEST_TIMEOUT ?= 3600
-VMTEST := KVER=$(KVER) scripts/vmtest
+VMTEST = KVER=$(KVER) scripts/vmtest
 
 .PHONY: all module tool progs unit selftests check check-meta lint demo bench bench-check \
 	deps install clean kdir
