@@ -71,9 +71,11 @@ static bool rl_picked(struct rl_binding **b, unsigned int n,
 }
 
 /*
- * The lowest host address of a prefix that no endpoint or gateway holds and
- * that is not among picked[]. Each address passed over is a distinct
- * binding, which bounds the walk by the size of the table.
+ * The lowest host address of a prefix that is unicast, that no endpoint or
+ * gateway holds and that is not among picked[]. Each address passed over is
+ * a distinct binding or one that is not unicast (255.255.255.255 in
+ * 255.255.255.254/31); the prefix's first address is unicast, so the walk
+ * meets those only at a prefix's end, and the size of the table bounds it.
  */
 static int rl_prefix_pick(struct rl_net *rn, const struct rl_prefix *p,
 			  struct rl_binding **picked, unsigned int npicked,
@@ -84,7 +86,7 @@ static int rl_prefix_pick(struct rl_net *rn, const struct rl_prefix *p,
 	limit = atomic_read(&rn->addrs.nelems) + npicked + 1;
 	rl_prefix_first(p, out);
 	for (i = 0; i < limit; i++) {
-		if (!rl_lookup_taken(rn, out) &&
+		if (rl_addr_usable(out) && !rl_lookup_taken(rn, out) &&
 		    !rl_picked(picked, npicked, out))
 			return 0;
 		if (!rl_prefix_next(p, out))
@@ -232,6 +234,12 @@ static int rl_endpoint_pool(struct rl_req *req, struct rl_endpoint *ep)
 	ret = rl_parse_addrs(nla, &addrs, req->extack);
 	if (ret)
 		return ret;
+	ret = -EINVAL;
+	if (!addrs->n) {
+		NL_SET_ERR_MSG_ATTR(req->extack, nla,
+				    "endpoint needs at least one address");
+		goto out;
+	}
 	ret = -EAFNOSUPPORT;
 	for (i = 0; i < addrs->n; i++) {
 		if (!rl_gateway_has_family(group->gateway,

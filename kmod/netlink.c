@@ -535,6 +535,7 @@ static int rl_dump_done(struct netlink_callback *cb)
 	.done = rl_dump_done,					\
 	.policy = rl_ref_policy,				\
 	.maxattr = RESLINK_A_MAX,				\
+	.flags = GENL_UNS_ADMIN_PERM,				\
 }
 
 static const struct genl_ops rl_ops[] = {

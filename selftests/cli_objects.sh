@@ -496,11 +496,12 @@ test_stats() {
 test_no_cap() {
 	command -v setpriv >/dev/null || { say "" "setpriv missing: CAP_NET_ADMIN check not run"; return 0; }
 	rl gateway add gw addr 10.1.0.50
-	# Root without CAP_NET_ADMIN: changes refused by the kernel, reading works.
+	# Root without CAP_NET_ADMIN: the kernel refuses changes and reads alike.
 	expect_rc 2 ip netns exec "$NS_F" setpriv --bounding-set -net_admin "$RESLINK" gateway add gw9 addr 10.1.0.59
 	expect_rc 2 ip netns exec "$NS_F" setpriv --bounding-set -net_admin "$RESLINK" gateway del gw
-	expect_eq "$(ip netns exec "$NS_F" setpriv --bounding-set -net_admin "$RESLINK" -j gateway show | jq -r 'map(.name) | join(" ")')" \
-		gw "show without CAP_NET_ADMIN"
+	expect_rc 2 ip netns exec "$NS_F" setpriv --bounding-set -net_admin "$RESLINK" -j gateway show
+	expect_eq "$(ip netns exec "$NS_F" "$RESLINK" -j gateway show | jq -r 'map(.name) | join(" ")')" \
+		gw "show with CAP_NET_ADMIN"
 	rl gateway del gw
 }
 

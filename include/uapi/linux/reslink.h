@@ -8,10 +8,11 @@
  * Generic netlink family RESLINK_GENL_NAME, version RESLINK_GENL_VERSION.
  * State is per network namespace (the family is netnsok). Every command that
  * changes state needs CAP_NET_ADMIN in the user namespace owning the network
- * namespace. Policies are strict: unknown attributes, wrong lengths and
- * unknown nlmsg flags are rejected. Every rejection carries an extended ACK
- * message naming the attribute and the reason, and a rejected request changes
- * nothing.
+ * namespace. So do GET and dumps, as listing nftables' ruleset does: the
+ * configuration names every account's targets, shares and counters.
+ * Policies are strict: unknown attributes, wrong lengths and unknown nlmsg
+ * flags are rejected. Every rejection carries an extended ACK message naming
+ * the attribute and the reason, and a rejected request changes nothing.
  *
  * Objects
  * -------
@@ -165,10 +166,11 @@
  *      pool; each child, in id order, takes the first unused address of its
  *      family; extra addresses are kept (and held) for children added later.
  *    RESLINK_A_PREFIX: group only, instead of RESLINK_A_ADDRS: the pool is
- *      every host address of the prefix (IPv4 without the network and
- *      broadcast addresses up to /30, IPv6 without the all-zero host), taken
- *      lowest first when a child needs one, skipping addresses held by any
- *      endpoint or gateway.
+ *      every unicast host address of the prefix (IPv4 without the network
+ *      and broadcast addresses up to /30, IPv6 without the all-zero host),
+ *      taken lowest first when a child needs one, skipping addresses held by
+ *      any endpoint or gateway.
+ *    An empty RESLINK_A_ADDRS is refused (EINVAL).
  *    RESLINK_A_RULES: ingress allow rules, optional
  *    RESLINK_A_IFNAME: as for gateways
  *    RESLINK_A_ACCOUNT: the owner
