@@ -116,7 +116,7 @@ int rl_parse_addrs(const struct nlattr *nla, struct rl_addrs **out,
 				    "address list holds more than RESLINK_ADDRS_MAX addresses");
 		return -E2BIG;
 	}
-	addrs = kzalloc(struct_size(addrs, a, n), GFP_KERNEL);
+	addrs = kzalloc(struct_size(addrs, a, n), RL_GFP);
 	if (!addrs)
 		return -ENOMEM;
 	nla_for_each_nested(pos, nla, rem) {
@@ -213,7 +213,7 @@ int rl_parse_ports(const struct nlattr *nla, struct rl_ports **out,
 				    "port list holds more than RESLINK_PORT_RANGES_MAX ranges");
 		return -E2BIG;
 	}
-	ports = kzalloc(struct_size(ports, r, n), GFP_KERNEL);
+	ports = kzalloc(struct_size(ports, r, n), RL_GFP);
 	if (!ports)
 		return -ENOMEM;
 	nla_for_each_nested(pos, nla, rem) {
@@ -279,7 +279,7 @@ int rl_parse_rules(const struct nlattr *nla, struct rl_rules **out,
 				    "rule list holds more than RESLINK_RULES_MAX rules");
 		return -E2BIG;
 	}
-	rules = kzalloc(struct_size(rules, r, n), GFP_KERNEL);
+	rules = kzalloc(struct_size(rules, r, n), RL_GFP);
 	if (!rules)
 		return -ENOMEM;
 	nla_for_each_nested(pos, nla, rem) {

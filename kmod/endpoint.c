@@ -137,7 +137,7 @@ static int rl_endpoint_access(struct rl_req *req, struct rl_resource *res,
 
 static int rl_endpoint_bindings(struct rl_endpoint *ep, unsigned int n)
 {
-	ep->bindings = kcalloc(n, sizeof(*ep->bindings), GFP_KERNEL);
+	ep->bindings = kcalloc(n, sizeof(*ep->bindings), RL_GFP);
 	return ep->bindings ? 0 : -ENOMEM;
 }
 
@@ -398,7 +398,7 @@ int rl_endpoint_new(struct rl_req *req)
 	ret = rl_endpoint_access(req, res, &state);
 	if (ret)
 		return ret;
-	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	ep = kzalloc(sizeof(*ep), RL_GFP);
 	if (!ep)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&ep->res_node);
@@ -562,7 +562,7 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 	*planp = NULL;
 	if (!n)
 		return 0;
-	plan = kvzalloc(struct_size(plan, m, n), GFP_KERNEL);
+	plan = kvzalloc(struct_size(plan, m, n), RL_GFP);
 	if (!plan)
 		return -ENOMEM;
 	list_for_each_entry(ep, &group->endpoints, res_node) {
@@ -588,7 +588,7 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 		}
 		ret = -ENOMEM;
 		m->bindings = kmalloc_array(ep->nr_bindings + 1,
-					    sizeof(*m->bindings), GFP_KERNEL);
+					    sizeof(*m->bindings), RL_GFP);
 		if (!m->bindings)
 			goto err;
 		plan->n++;

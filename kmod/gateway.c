@@ -33,7 +33,7 @@ int rl_gateway_new(struct rl_req *req)
 		return ret;
 	if (!RL_REQUIRE(req, RESLINK_A_ADDRS, "gateway needs addrs"))
 		return -EINVAL;
-	gw = kzalloc(sizeof(*gw), GFP_KERNEL);
+	gw = kzalloc(sizeof(*gw), RL_GFP);
 	if (!gw)
 		return -ENOMEM;
 	gw->egress = &rl_no_rules;
@@ -71,8 +71,7 @@ int rl_gateway_new(struct rl_req *req)
 		nla_strscpy(gw->obj.ifname, attrs[RESLINK_A_IFNAME],
 			    sizeof(gw->obj.ifname));
 	ret = -ENOMEM;
-	gw->bindings = kcalloc(gw->addrs->n, sizeof(*gw->bindings),
-			       GFP_KERNEL);
+	gw->bindings = kcalloc(gw->addrs->n, sizeof(*gw->bindings), RL_GFP);
 	if (!gw->bindings)
 		goto err_free;
 	for (i = 0; i < gw->addrs->n; i++) {

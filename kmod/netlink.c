@@ -281,7 +281,7 @@ int rl_check_addrs_free(struct rl_req *req, const struct nlattr *nla)
 
 struct rl_binding *rl_binding_new(const struct rl_addr *addr)
 {
-	struct rl_binding *b = kzalloc(sizeof(*b), GFP_KERNEL);
+	struct rl_binding *b = kzalloc(sizeof(*b), RL_GFP);
 
 	if (b)
 		b->addr = *addr;
@@ -448,6 +448,13 @@ static int rl_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&req.rn->lock);
 	ret = rl_handlers[cmd](&req);
 	mutex_unlock(&req.rn->lock);
+	/*
+	 * Objects are charged to the caller's memory cgroup, so ENOMEM is
+	 * usually that cgroup's limit; handlers undo everything before failing.
+	 */
+	if (ret == -ENOMEM && !req.extack->_msg)
+		NL_SET_ERR_MSG(req.extack,
+			       "out of memory or over the memory cgroup's limit; nothing changed");
 	return ret;
 }
 

@@ -17,6 +17,7 @@
 #ifndef _RESLINK_H
 #define _RESLINK_H
 
+#include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
@@ -25,6 +26,13 @@
 #include <linux/reslink.h>
 
 #define RESLINK_VERSION "0.1.0"
+
+/*
+ * What a request allocates is charged to the caller's memory cgroup. When
+ * the cgroup is full, the request fails with ENOMEM rather than waking the
+ * cgroup's OOM killer, whose victim would be the caller.
+ */
+#define RL_GFP (GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
 
 /* An address of either family; the unused tail of in6 is always zero. */
 struct rl_addr {

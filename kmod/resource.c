@@ -149,7 +149,7 @@ static int rl_resource_targets(struct rl_req *req, struct rl_resource *res)
 					    "a group has no targets: its children do");
 			return -EINVAL;
 		}
-		t = kzalloc(sizeof(*t), GFP_KERNEL);
+		t = kzalloc(sizeof(*t), RL_GFP);
 		if (!t)
 			return -ENOMEM;
 		RCU_INIT_POINTER(res->targets, t);
@@ -165,7 +165,7 @@ static int rl_resource_targets(struct rl_req *req, struct rl_resource *res)
 		if (ret)
 			return ret;
 	} else {
-		t = kzalloc(sizeof(*t), GFP_KERNEL);
+		t = kzalloc(sizeof(*t), RL_GFP);
 		if (!t)
 			return -ENOMEM;
 	}
@@ -203,7 +203,7 @@ int rl_resource_new(struct rl_req *req)
 		return ret;
 	if (!RL_REQUIRE(req, RESLINK_A_TYPE, "resource needs a type"))
 		return -EINVAL;
-	res = kzalloc(sizeof(*res), GFP_KERNEL);
+	res = kzalloc(sizeof(*res), RL_GFP);
 	if (!res)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&res->children);
@@ -230,7 +230,7 @@ int rl_resource_new(struct rl_req *req)
 	} else if (res->group) {
 		size_t size = struct_size(res->ports, r, res->group->ports->n);
 
-		res->ports = kmemdup(res->group->ports, size, GFP_KERNEL);
+		res->ports = kmemdup(res->group->ports, size, RL_GFP);
 		if (!res->ports) {
 			ret = -ENOMEM;
 			goto err_free;
@@ -395,7 +395,7 @@ int rl_resource_set(struct rl_req *req)
 			goto err_new;
 	}
 	old = rl_targets(req->rn, res);
-	removed = kzalloc(struct_size(removed, a, old->n), GFP_KERNEL);
+	removed = kzalloc(struct_size(removed, a, old->n), RL_GFP);
 	if (!removed) {
 		ret = -ENOMEM;
 		goto err_new;
@@ -486,7 +486,7 @@ int rl_resource_share(struct rl_req *req)
 				    "resource is shared with RESLINK_SHARES_MAX accounts");
 		return -E2BIG;
 	}
-	new = kmalloc(struct_size(new, account, n + 1), GFP_KERNEL);
+	new = kmalloc(struct_size(new, account, n + 1), RL_GFP);
 	if (!new)
 		return -ENOMEM;
 	new->n = n + 1;
@@ -527,7 +527,7 @@ int rl_resource_unshare(struct rl_req *req)
 	}
 	n = old->n - 1;
 	if (n) {
-		new = kmalloc(struct_size(new, account, n), GFP_KERNEL);
+		new = kmalloc(struct_size(new, account, n), RL_GFP);
 		if (!new)
 			return -ENOMEM;
 		new->n = n;
@@ -539,7 +539,7 @@ int rl_resource_unshare(struct rl_req *req)
 		if (ep->obj.owner == account)
 			nr_cut++;
 	if (nr_cut) {
-		cut = kvmalloc_array(nr_cut, sizeof(*cut), GFP_KERNEL);
+		cut = kvmalloc_array(nr_cut, sizeof(*cut), RL_GFP);
 		if (!cut) {
 			kfree(new);
 			return -ENOMEM;

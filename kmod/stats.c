@@ -12,7 +12,7 @@ int rl_stats_alloc(struct rl_object *obj)
 {
 	int cpu;
 
-	obj->stats = alloc_percpu_gfp(struct rl_pcpu_stats, GFP_KERNEL_ACCOUNT);
+	obj->stats = alloc_percpu_gfp(struct rl_pcpu_stats, RL_GFP);
 	if (!obj->stats)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)

@@ -50,8 +50,10 @@
  * existing share; EADDRINUSE for an address some endpoint or gateway of the
  * namespace holds; EAFNOSUPPORT for an address family that does not match;
  * EBUSY for deleting an object in use; ENOSPC for an exhausted address pool;
- * E2BIG past a *_MAX limit; EINVAL (or ERANGE, from the policies) for the
- * rest.
+ * E2BIG past a *_MAX limit; ENOMEM when memory runs out, which is usually
+ * the caller's memory cgroup being full (objects are charged to the memory
+ * cgroup of the process that creates them); EINVAL (or ERANGE, from the
+ * policies) for the rest.
  *
  * Attribute types
  * ---------------
