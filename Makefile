@@ -7,7 +7,9 @@
 #   make module       reslink.ko (W=1, warnings are errors; WERROR=0 relaxes)
 #   make tool         userspace/reslink
 #   make unit         the tool's unit tests (plain and under ASan/UBSan)
-#   make selftests    the selftests in the VM; T="load_unload version" picks
+#   make selftests    the selftests in the VM; T="load_unload version" picks;
+#                     the data-path and netlink ones (selftests/settings,
+#                     smp=) in a second VM with VMTEST_SMP_CPUS (2) vCPUs
 #   make check        all of the above, closing with "N passed, N failed"
 #   make check-meta   proves that failures and kernel warnings fail the checks
 #   make lint         checkpatch --strict and sparse on the module
@@ -55,9 +57,23 @@ CHECKPATCH ?= $(call once,CHECKPATCH,$(firstword $(wildcard /usr/src/linux-sourc
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 KBUILD = $(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR)
-# The whole selftest run in one VM; each test has its own timeout too.
+# Each VM's selftest run; each test has its own timeout too.
 VMTEST_TIMEOUT ?= 3600
 VMTEST = KVER=$(KVER) scripts/vmtest
+VMTEST_SMP_CPUS ?= 2
+# vmtest_group GROUP: run the chosen tests of GROUP (selftests/run -g), if
+# any, in a VM of its own: one vCPU (VMTEST_CPUS) for "up", VMTEST_SMP_CPUS
+# for "smp", so that the packet path and the control plane run on two CPUs
+# at once.
+define vmtest_group
+vmtest_group() {
+	local cpus=$${VMTEST_CPUS:-} chosen
+	chosen=$$(selftests/run -l -g "$$1" $(T)) || return 1
+	[[ -n $$chosen ]] || return 0
+	[[ $$1 == up ]] || cpus=$(VMTEST_SMP_CPUS)
+	VMTEST_CPUS=$$cpus $(VMTEST) --timeout $(VMTEST_TIMEOUT) -- selftests/run -g "$$1" $(T)
+}
+endef
 
 .PHONY: all module tool progs unit selftests check check-meta lint demo bench bench-check \
 	deps install clean kdir
@@ -84,7 +100,11 @@ progs:
 	$(Q)$(SUBMAKE) -C selftests/progs
 
 selftests: all progs
-	$(Q)$(VMTEST) --timeout $(VMTEST_TIMEOUT) -- selftests/run $(T)
+	$(Q)$(vmtest_group)
+	status=0
+	vmtest_group up || status=1
+	vmtest_group smp || status=1
+	exit $$status
 
 # Every step runs even when an earlier one failed, so that one run reports
 # everything; a build that fails counts as one failed test, and a step whose
@@ -118,9 +138,14 @@ check:
 	$(SUBMAKE) unit 2>&1 | tee "$$logs/unit"
 	tally "$$logs/unit" "$${PIPESTATUS[0]}" "unit tests"
 	if [[ -n $$module ]]; then
-		$(VMTEST) --timeout $(VMTEST_TIMEOUT) -- selftests/run $(T) 2>&1 |
-			tee "$$logs/selftests"
-		tally "$$logs/selftests" "$${PIPESTATUS[0]}" "selftests in the VM"
+		$(vmtest_group)
+		for group in up smp; do
+			vmtest_group $$group 2>&1 | tee "$$logs/selftests-$$group"
+			rc=$${PIPESTATUS[0]}
+			# A group with no chosen test prints nothing and counts nothing.
+			[[ ! -s $$logs/selftests-$$group ]] ||
+				tally "$$logs/selftests-$$group" "$$rc" "selftests ($$group) in the VM"
+		done
 	else
 		echo "check: selftests not run: the module did not build"
 	fi
