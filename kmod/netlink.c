@@ -473,9 +473,23 @@ static struct rl_dump_ctx *rl_dump_ctx(struct netlink_callback *cb)
 static int rl_dump_start(struct netlink_callback *cb)
 {
 	struct rl_dump_ctx *ctx = rl_dump_ctx(cb);
+	struct rl_net *rn = rl_net(sock_net(cb->skb->sk));
+	struct rl_object *obj;
+	size_t largest = 0;
 
 	ctx->last_id = 0;
 	ctx->kind = rl_cmd_kind(genl_dumpit_info(cb)->op.cmd);
+	/*
+	 * The first part of a dump is built before the reader's first
+	 * recvmsg() tells netlink how big its buffer is: without room for
+	 * the largest object, a new socket's first dump of one ends with
+	 * EMSGSIZE whatever the buffer.
+	 */
+	mutex_lock(&rn->lock);
+	list_for_each_entry(obj, &rn->objects[ctx->kind], list)
+		largest = max(largest, rl_object_size(obj));
+	mutex_unlock(&rn->lock);
+	cb->min_dump_alloc = nlmsg_total_size(genlmsg_total_size(largest));
 	return 0;
 }
 
