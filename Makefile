@@ -12,6 +12,9 @@
 #                     smp=) in a second VM with VMTEST_SMP_CPUS (2) vCPUs
 #   make check        all of the above, closing with "N passed, N failed"
 #   make check-meta   proves that failures and kernel warnings fail the checks
+#   make check-debug  the selftests (T= picks) plus selftests/debug/ on the
+#                     debugging kernel of scripts/debug-kernel (KASAN,
+#                     lockdep, kmemleak, fault injection), two vCPUs
 #   make lint         checkpatch --strict and sparse on the module
 #   make demo         the motivating scenario, step by step
 #   make bench        the benchmark in the VM (TCG, icount); bench-check
@@ -75,8 +78,8 @@ vmtest_group() {
 }
 endef
 
-.PHONY: all module tool progs unit selftests check check-meta lint demo bench bench-check \
-	deps install clean kdir
+.PHONY: all module tool progs unit selftests check check-meta check-debug lint demo bench \
+	bench-check deps install clean kdir
 
 all: module tool
 
@@ -186,6 +189,28 @@ check-meta: all
 		'((rc != 0)) && [[ $$(closing) =~ ^[0-9]+\ passed,\ [1-9][0-9]*\ failed ]]'
 	echo "check-meta: $$proved passed, $$unproved failed"
 	((unproved == 0))
+
+# The debugging kernel is built once (20-40 minutes on an idle 2-core
+# host) and cached outside the tree; the module is built against it here,
+# and rebuilt for the installed kernel at the end. Its tests run slower:
+# each test's timeout is scaled. The fuzzer runs its full count
+# (RESLINK_FUZZ_COUNT). kmemleak forgets what boot allocated, and
+# debug/kmemleak scans last.
+DEBUG_TESTS = debug/faults debug/kmemleak
+DEBUG_TIMEOUT ?= 21600
+check-debug: tool progs
+	$(Q)dir=$$(scripts/debug-kernel)
+	status=0
+	$(SUBMAKE) module KDIR="$$dir/build"
+	tests=$$(selftests/run -l $(T))
+	export RESLINK_FUZZ_COUNT=$${RESLINK_FUZZ_COUNT:-100000}
+	export RESLINK_TIMEOUT_SCALE=$${RESLINK_TIMEOUT_SCALE:-6}
+	VMTEST_KERNEL="$$dir/vmlinux" VMTEST_KERNEL_MODULES="$$dir/modules" \
+		VMTEST_CPUS=$(VMTEST_SMP_CPUS) scripts/vmtest --timeout $(DEBUG_TIMEOUT) -- \
+		bash -c 'echo clear >/sys/kernel/debug/kmemleak && exec selftests/run "$$@"' \
+		check-debug $$tests $(DEBUG_TESTS) || status=1
+	$(SUBMAKE) module || status=1
+	exit $$status
 
 # sparse's findings are warnings to make, so the log decides.
 lint: kdir
