@@ -47,8 +47,8 @@ echo 0 >"$fail_page/min-order"
 # The configuration, as lines that do not depend on the order of ids.
 state() { ip netns exec "$1" "$RESLINK" save | sort; }
 
-# batch NETNS LINE: one command, given as a batch line.
-batch() { echo "$2" | ip netns exec "$1" "$RESLINK" -b -; }
+# batch NETNS LINES: commands, given as batch lines.
+batch() { printf '%s\n' "$2" | ip netns exec "$1" "$RESLINK" -b -; }
 
 injected() {
 	(($(<"$failslab/times") < TIMES || $(<"$fail_page/times") < TIMES))
@@ -79,7 +79,7 @@ run_failing() {
 }
 
 # sweep NETNS COMMAND UNDO: COMMAND with its 1st, 2nd, ... allocation
-# failing, each time checked and undone (UNDO, a batch line) when it
+# failing, each time checked and undone (UNDO, batch lines) when it
 # succeeded.
 sweep() {
 	local ns=$1 cmd=$2 undo=$3 before after clean n rc out fired=0 whole=0
@@ -137,7 +137,9 @@ sweep "$NS_F" "gateway add gw2 addr 10.1.0.60 addr fd01::60 dev p0 allow 10.1.0.
 sweep "$NS_F" "gateway del spare" "gateway add spare addr 10.1.0.59"
 sweep "$NS_F" "resource add db type single gateway gw1 ip 10.1.0.21 port 5432 acceptance-required" \
 	"resource del db"
-sweep "$NS_F" "resource add app2 type child group grp ip 10.1.0.32" "resource del app2"
+# The new child takes ep-grp's spare address: it goes with ep-grp.
+sweep "$NS_F" "resource add app2 type child group grp ip 10.1.0.32" \
+	$'endpoint del ep-grp\nresource del app2\nendpoint add ep-grp resource grp addr 10.0.0.110 addr 10.0.0.111 dev c0'
 sweep "$NS_F" "resource share web account 222" "resource unshare web account 222"
 sweep "$NS_F" "endpoint add ep2 resource web addr 10.0.0.101 dev c0 allow 10.0.0.10/32 port 8080" \
 	"endpoint del ep2"
