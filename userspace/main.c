@@ -13,7 +13,7 @@ static int usage(FILE *f)
 		"Usage: reslink [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       reslink [OPTIONS] -b FILE\n"
 		"       reslink -V\n"
-		"OBJECT := { gateway | resource | endpoint | stats | monitor | save }\n"
+		"OBJECT := { gateway | resource | endpoint | stats | monitor | save | apply }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NETNS | -a[ccount] ACCOUNT |\n"
 		"             -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 		"\n"
@@ -36,6 +36,7 @@ static int usage(FILE *f)
 		"reslink stats [ { gateway | resource | endpoint } [NAME] ]\n"
 		"reslink monitor\n"
 		"reslink save\n"
+		"reslink apply FILE\n"
 		"\n"
 		"Every NAME may also be the object's id (rgw-..., rcfg-..., vpce-...).\n"
 		"\"reslink OBJECT help\" tells more.\n");
@@ -59,6 +60,7 @@ static const struct {
 	{ "stats", do_stats },
 	{ "monitor", do_monitor },
 	{ "save", do_save },
+	{ "apply", do_apply },
 	{ "help", do_help },
 };
 
@@ -90,7 +92,7 @@ static int set_account(const char *s)
 /* A batch line may start with "-a ACCOUNT", which holds for that line only:
  * "reslink save" writes one per line, since objects have different owners.
  */
-static int batch_line(char *line)
+int batch_line(char *line)
 {
 	char *argv[2048], *tok, *save = NULL;
 	int argc = 0;
@@ -117,7 +119,7 @@ static int batch_line(char *line)
 	return dispatch(argc, argv);
 }
 
-static int batch(const char *name)
+int batch(const char *name)
 {
 	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
 	uint64_t account = opts.account;

@@ -705,7 +705,7 @@ int cmd_create(struct nlmsghdr *nlh, enum rl_kind kind, const char *name,
 	int ret;
 
 	/* The common case, and batch mode's: nothing to read back. */
-	if (!ifname)
+	if (!ifname || opts.no_dev_addrs)
 		return genl_request(nlh, NULL, NULL);
 	obj = calloc(1, sizeof(*obj));
 	if (!obj)

@@ -109,6 +109,8 @@ struct rl_opts {
 	bool pretty;
 	uint64_t account;
 	const char *netns;
+	/* apply's trial: the kernel gets "dev", the device is left alone. */
+	bool no_dev_addrs;
 };
 extern struct rl_opts opts;
 
@@ -248,6 +250,11 @@ int do_endpoint(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 int do_save(int argc, char **argv);
+int do_apply(int argc, char **argv);
+
+/* main.c: batch mode, which apply runs too. */
+int batch(const char *name);
+int batch_line(char *line);
 
 /* Resolving DNS targets (resource.c). */
 int resolve_targets(const char *domain, const char *netns, int family,

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# reslink apply, as reslink.service uses it: a file that differs by one
+# endpoint changes just that endpoint while a connection through another
+# endpoint goes on; the same file again changes nothing; a file whose last
+# line fails changes nothing; a file that the kernel refuses halfway (an
+# address already on the device) is rolled back.
+#
+#   consumer                 fabric                                provider
+#   10.0.0.10 --stream--> 10.0.0.100 (ep1) ==DNAT+SNAT==> 10.1.0.50 (gw1) --> 10.1.0.20:9000 sink
+#                         10.0.0.101 (ep2), the endpoint the files change
+#
+# selftest: timeout=600
+set -euo pipefail
+. "$(dirname "$0")/dp_lib.bash"
+
+# state: every object as show prints it in JSON, ids included.
+state() {
+	local kind
+	for kind in gateway resource endpoint; do
+		ip netns exec "$NS_F" "$RESLINK" -j "$kind" show
+	done
+}
+
+id_of() {
+	ip netns exec "$NS_F" "$RESLINK" -j "$1" show "$2" | jq -r '.[0].id'
+}
+
+# apply_file FILE: reslink apply in the fabric; its status in $rc, its
+# stderr in $TMPD/err.
+apply_file() {
+	rc=0
+	rl apply "$1" 2>"$TMPD/err" || rc=$?
+	cat "$TMPD/err" >&2
+}
+
+setup() {
+	rl gateway add gw1 addr "$GW4" dev "$DEV_P"
+	rl resource add web type single gateway gw1 ip "$TARGET4" port 9000 proto tcp,udp
+	rl endpoint add ep1 resource web addr "$EP4" dev "$DEV_C"
+	rl endpoint add ep2 resource web addr 10.0.0.101 dev "$DEV_C" allow 10.0.0.0/24
+	rl resource share web account 111
+	rl save >"$TMPD/base.conf"
+	start_traffic
+}
+
+# The file moves ep2 to another address: ep2 is deleted and added again,
+# everything else keeps its id, and the stream through ep1 is not cut.
+one_endpoint_changes() {
+	local gw web ep1 ep2
+	gw=$(id_of gateway gw1) web=$(id_of resource web)
+	ep1=$(id_of endpoint ep1) ep2=$(id_of endpoint ep2)
+	sed 's/ addr 10\.0\.0\.101 / addr 10.0.0.102 /' "$TMPD/base.conf" >"$TMPD/moved.conf"
+	pp diff "$TMPD/base.conf" "$TMPD/moved.conf" >&2 || true
+	apply_file "$TMPD/moved.conf"
+	expect_eq "$rc" 0 "exit status of apply"
+
+	expect_eq "$(id_of gateway gw1)" "$gw" "gw1's id"
+	expect_eq "$(id_of resource web)" "$web" "web's id"
+	expect_eq "$(id_of endpoint ep1)" "$ep1" "ep1's id"
+	[[ $(id_of endpoint ep2) != "$ep2" ]] || fail "ep2 was not added again"
+	expect_eq "$(ip netns exec "$NS_F" "$RESLINK" -j endpoint show ep2 | jq -r '.[0].addrs[0]')" \
+		10.0.0.102 "ep2's address"
+	f ip -4 addr show dev "$DEV_C" >&2
+	[[ -n $(ip -n "$NS_F" -4 addr show dev "$DEV_C" to 10.0.0.102/32) ]] ||
+		fail "10.0.0.102 is not on $DEV_C"
+	[[ -z $(ip -n "$NS_F" -4 addr show dev "$DEV_C" to 10.0.0.101/32) ]] ||
+		fail "10.0.0.101 is still on $DEV_C"
+	diff <(grep -v '^#' "$TMPD/moved.conf") <(rl save | grep -v '^#') ||
+		fail "save after apply differs from the applied file"
+
+	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 was cut by apply"
+	[[ $(translated "$EP4") -ge 1 ]] || fail "no translated connection through ep1 is left"
+	expect_stat endpoint ep1 admitted 2
+}
+
+# The same file again: nothing is deleted, added or changed.
+same_file_again() {
+	local before
+	before=$(state)
+	apply_file "$TMPD/moved.conf"
+	expect_eq "$rc" 0 "exit status of apply"
+	[[ $(state) == "$before" ]] || fail "applying the same file again changed the state"
+	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
+}
+
+# A file whose last line fails: nothing changes, although the lines before
+# it would have deleted every object but one and added another.
+last_line_fails() {
+	local before
+	before=$(state)
+	printf '%s\n' "gateway add gw9 addr 10.1.0.99" "resource add web2 type single gateway gw9 ip 10.1.0.21 port 80" \
+		"endpoint add ep9 resource web2 addr 10.0.0.109 prot 80" >"$TMPD/bad.conf"
+	apply_file "$TMPD/bad.conf"
+	expect_eq "$rc" 1 "exit status of apply with a bad last line"
+	grep -q '^Command failed .*/bad.conf:3$' "$TMPD/err" || fail "apply did not name the failing line"
+	[[ $(state) == "$before" ]] || fail "a file that failed to load changed the state"
+
+	# The kernel's refusal (an address twice) in the last line: the same.
+	printf '%s\n' "gateway add gw9 addr 10.1.0.99" "gateway add gw8 addr 10.1.0.99" >"$TMPD/bad.conf"
+	apply_file "$TMPD/bad.conf"
+	expect_eq "$rc" 2 "exit status of apply with a refused last line"
+	grep -q '^Command failed .*/bad.conf:2$' "$TMPD/err" || fail "apply did not name the refused line"
+	[[ $(state) == "$before" ]] || fail "a file that failed to load changed the state"
+	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
+}
+
+# A file that passes the trial, but whose new endpoint's address is already
+# on the device: the tool cannot put it there, apply stops and puts ep2
+# back as it was (re-created, so with a new id), and ep1 goes on.
+refused_halfway() {
+	local ep1
+	ep1=$(id_of endpoint ep1)
+	f ip addr add 10.0.0.150/32 dev "$DEV_C"
+	{ cat "$TMPD/base.conf"; echo "-a 000000000000 endpoint add ep3 resource web addr 10.0.0.150 dev $DEV_C"; } \
+		>"$TMPD/halfway.conf"
+	apply_file "$TMPD/halfway.conf"
+	expect_eq "$rc" 2 "exit status of apply refused halfway"
+	grep -q 'putting the state back' "$TMPD/err" || fail "apply did not say it rolled back"
+	diff <(grep -v '^#' "$TMPD/moved.conf") <(rl save | grep -v '^#') ||
+		fail "the state after the rollback differs from the state before"
+	expect_eq "$(id_of endpoint ep1)" "$ep1" "ep1's id after the rollback"
+	[[ -n $(ip -n "$NS_F" -4 addr show dev "$DEV_C" to 10.0.0.102/32) ]] ||
+		fail "the rollback did not put 10.0.0.102 back on $DEV_C"
+	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
+}
+
+dp_init
+mark=$(klog_mark cli_apply)
+setup
+one_endpoint_changes
+same_file_again
+last_line_fails
+refused_halfway
+stop_traffic
+no_klog_errors "$mark"
+echo "PASS: cli_apply"
