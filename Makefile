@@ -16,6 +16,7 @@
 #                     debugging kernel of scripts/debug-kernel (KASAN,
 #                     lockdep, kmemleak, fault injection), two vCPUs
 #   make lint         checkpatch --strict and sparse on the module
+#   make man          reslink(8), reslink.conf(5) from docs/cli.md, in userspace/
 #   make demo         the motivating scenario, step by step
 #   make bench        the benchmark in the VM (TCG, icount); bench-check
 #   make deps         install the build and test dependencies (apt-get)
@@ -79,7 +80,7 @@ vmtest_group() {
 endef
 
 .PHONY: all module tool progs unit selftests check check-meta check-debug lint demo bench \
-	bench-check deps install clean kdir
+	bench-check deps install clean kdir man
 
 all: module tool
 
@@ -231,6 +232,14 @@ lint: kdir
 		status=1
 	fi
 	exit $$status
+
+# The man pages are translations of docs/cli.md, so that they cannot drift
+# from it; mandoc's lint, style messages included, must have nothing to say.
+MAN_PAGES := userspace/reslink.8 userspace/reslink.conf.5
+man: $(MAN_PAGES)
+$(MAN_PAGES) &: docs/cli.md scripts/mkman userspace/reslink.h
+	$(Q)scripts/mkman docs/cli.md userspace
+	mandoc -T lint -W style $(MAN_PAGES)
 
 # The motivating scenario, in the VM when this kernel cannot load modules.
 demo: all
