@@ -383,6 +383,9 @@ int rl_endpoint_new(struct rl_req *req)
 	ret = rl_check_new_name(req, RL_ENDPOINT);
 	if (ret)
 		return ret;
+	ret = rl_limit_objects(req, RL_ENDPOINT);
+	if (ret)
+		return ret;
 	obj = rl_find(req, RL_RESOURCE, RESLINK_A_RESOURCE_ID,
 		      RESLINK_A_RESOURCE_NAME);
 	if (IS_ERR(obj))
@@ -414,6 +417,9 @@ int rl_endpoint_new(struct rl_req *req)
 		ret = rl_endpoint_group(req, ep);
 	else
 		ret = rl_endpoint_single(req, ep);
+	if (ret)
+		goto err_free;
+	ret = rl_limit_endpoint_addrs(req, ep->nr_bindings);
 	if (ret)
 		goto err_free;
 	if (attrs[RESLINK_A_RULES]) {
@@ -553,15 +559,22 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 	struct rl_child_plan *plan;
 	struct rl_child_map *m;
 	struct rl_endpoint *ep;
-	unsigned int n = 0;
+	unsigned int n = 0, new_addrs = 0;
 	int ret;
 
 	lockdep_assert_held(&req->rn->lock);
-	list_for_each_entry(ep, &group->endpoints, res_node)
+	list_for_each_entry(ep, &group->endpoints, res_node) {
 		n++;
+		/* A prefix pool gives the child an address of its own. */
+		if (ep->prefix.addr.family)
+			new_addrs++;
+	}
 	*planp = NULL;
 	if (!n)
 		return 0;
+	ret = rl_limit_endpoint_addrs(req, new_addrs);
+	if (ret)
+		return ret;
 	plan = kvzalloc(struct_size(plan, m, n), RL_GFP);
 	if (!plan)
 		return -ENOMEM;

@@ -31,6 +31,9 @@ int rl_gateway_new(struct rl_req *req)
 	ret = rl_check_new_name(req, RL_GATEWAY);
 	if (ret)
 		return ret;
+	ret = rl_limit_objects(req, RL_GATEWAY);
+	if (ret)
+		return ret;
 	if (!RL_REQUIRE(req, RESLINK_A_ADDRS, "gateway needs addrs"))
 		return -EINVAL;
 	gw = kzalloc(sizeof(*gw), RL_GFP);

@@ -40,13 +40,20 @@ bool rl_lookup_taken(struct rl_net *rn, const struct rl_addr *addr)
 
 int rl_lookup_insert(struct rl_net *rn, struct rl_binding *b)
 {
+	int ret;
+
 	lockdep_assert_held(&rn->lock);
-	return rhashtable_lookup_insert_fast(&rn->addrs, &b->node,
-					     rl_addr_params);
+	ret = rhashtable_lookup_insert_fast(&rn->addrs, &b->node,
+					    rl_addr_params);
+	if (!ret && b->ep)
+		rn->nr_endpoint_addrs++;
+	return ret;
 }
 
 void rl_lookup_remove(struct rl_net *rn, struct rl_binding *b)
 {
 	lockdep_assert_held(&rn->lock);
-	rhashtable_remove_fast(&rn->addrs, &b->node, rl_addr_params);
+	if (!rhashtable_remove_fast(&rn->addrs, &b->node, rl_addr_params) &&
+	    b->ep)
+		rn->nr_endpoint_addrs--;
 }

@@ -30,8 +30,13 @@ static int __net_init rl_net_init(struct net *net)
 	ret = rl_lookup_init(rn);
 	if (ret)
 		goto err_lookup;
+	ret = rl_sysctl_init(rn);
+	if (ret)
+		goto err_sysctl;
 	return 0;
 
+err_sysctl:
+	rl_lookup_exit(rn);
 err_lookup:
 	rl_objects_exit(rn);
 	return ret;
@@ -53,6 +58,7 @@ static void __net_exit rl_net_exit(struct net *net)
 {
 	struct rl_net *rn = rl_net(net);
 
+	rl_sysctl_exit(rn);
 	/* The objects are still there to say which connections were ours. */
 	if (rn->hooks_registered) {
 		rl_nat_release(net);

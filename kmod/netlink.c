@@ -443,6 +443,9 @@ static int rl_doit(struct sk_buff *skb, struct genl_info *info)
 	u8 cmd = info->genlhdr->cmd;
 	int ret;
 
+	if (rl_handlers[cmd] != rl_get &&
+	    !rl_change_permitted(skb, info->extack))
+		return -EPERM;
 	if (info->attrs[RESLINK_A_ACCOUNT])
 		req.account = nla_get_u64(info->attrs[RESLINK_A_ACCOUNT]);
 	mutex_lock(&req.rn->lock);

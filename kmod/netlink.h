@@ -44,6 +44,11 @@ static inline void rl_set_err(struct netlink_ext_ack *extack,
 	__present;							\
 })
 
+/* sysctl.c: whether one more object, or n more endpoint addresses, fit */
+int rl_limit_objects(struct rl_req *req, enum rl_kind kind);
+int rl_limit_endpoint_addrs(struct rl_req *req, unsigned int n);
+bool rl_change_permitted(struct sk_buff *skb, struct netlink_ext_ack *extack);
+
 /* attrs.c */
 extern const struct nla_policy rl_addr_policy[RESLINK_ADDR_A_IN6 + 1];
 extern const struct nla_policy rl_prefix_policy[RESLINK_ADDR_A_MAX + 1];

@@ -92,6 +92,7 @@ int rl_object_publish(struct rl_net *rn, struct rl_object *obj)
 	}
 	/* Ids only grow, so appending keeps the list in id order. */
 	list_add_tail(&obj->list, &rn->objects[obj->kind]);
+	rn->nr_objects[obj->kind]++;
 	rn->generation++;
 	return 0;
 }
@@ -103,6 +104,7 @@ void rl_object_unpublish(struct rl_net *rn, struct rl_object *obj)
 			       rl_name_params);
 	rhashtable_remove_fast(&rn->ids, &obj->id_node, rl_id_params);
 	list_del(&obj->list);
+	rn->nr_objects[obj->kind]--;
 	rn->generation++;
 }
 

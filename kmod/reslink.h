@@ -98,6 +98,7 @@ enum rl_l4 {
 };
 
 struct nf_ct_timeout;
+struct ctl_table_header;
 
 struct rl_pcpu_stats {
 	u64_stats_t c[RL_NR_COUNTERS];
@@ -202,6 +203,12 @@ struct rl_net {
 	struct rhashtable ids;		/* every object by id */
 	struct rhashtable addrs;	/* struct rl_binding by address */
 	bool hooks_registered;
+	/* Counts under lock, against limits the sysctls set (sysctl.c). */
+	unsigned int nr_objects[RL_NR_KINDS];
+	unsigned int nr_endpoint_addrs;	/* endpoint bindings in addrs */
+	unsigned int max_objects[RL_NR_KINDS];
+	unsigned int max_endpoint_addrs;
+	struct ctl_table_header *sysctl;
 };
 
 extern unsigned int rl_net_id;
@@ -213,6 +220,10 @@ extern struct rl_rules rl_no_rules;
 /* netlink.c */
 int rl_genl_init(void);
 void rl_genl_exit(void);
+
+/* sysctl.c */
+int rl_sysctl_init(struct rl_net *rn);
+void rl_sysctl_exit(struct rl_net *rn);
 
 /* objects.c: process context, rl_net->lock held (but init and exit) */
 int rl_objects_init(struct rl_net *rn);

@@ -201,6 +201,9 @@ int rl_resource_new(struct rl_req *req)
 	ret = rl_check_new_name(req, RL_RESOURCE);
 	if (ret)
 		return ret;
+	ret = rl_limit_objects(req, RL_RESOURCE);
+	if (ret)
+		return ret;
 	if (!RL_REQUIRE(req, RESLINK_A_TYPE, "resource needs a type"))
 		return -EINVAL;
 	res = kzalloc(sizeof(*res), RL_GFP);

@@ -45,15 +45,23 @@
  * loopback, multicast, limited broadcast, :: or IPv4-mapped. An address list
  * holds each address once.
  *
- * Errors: EPERM without CAP_NET_ADMIN; EACCES when the acting account may
- * not do it; ENOENT for an unknown object; EEXIST for a taken name or an
- * existing share; EADDRINUSE for an address some endpoint or gateway of the
- * namespace holds; EAFNOSUPPORT for an address family that does not match;
- * EBUSY for deleting an object in use; ENOSPC for an exhausted address pool;
- * E2BIG past a *_MAX limit; ENOMEM when memory runs out, which is usually
- * the caller's memory cgroup being full (objects are charged to the memory
- * cgroup of the process that creates them); EINVAL (or ERANGE, from the
- * policies) for the rest.
+ * Limits: a namespace holds at most net.reslink.max_gateways gateways,
+ * max_resources resources, max_endpoints endpoints and max_endpoint_addrs
+ * endpoint addresses (sysctls, per namespace, settable by its admin; in a
+ * namespace of a non-initial user namespace at most the initial one's). With
+ * net.reslink.init_userns_only = 1 (initial namespace only), changes need
+ * CAP_NET_ADMIN in the initial user namespace.
+ *
+ * Errors: EPERM without CAP_NET_ADMIN (or the initial namespace's, when
+ * init_userns_only is set); EACCES when the acting account may not do it;
+ * ENOENT for an unknown object; EEXIST for a taken name or an existing
+ * share; EADDRINUSE for an address some endpoint or gateway of the namespace
+ * holds; EAFNOSUPPORT for an address family that does not match; EBUSY for
+ * deleting an object in use; ENOSPC for an exhausted address pool or a
+ * namespace limit; E2BIG past a *_MAX limit; ENOMEM when memory runs out,
+ * which is usually the caller's memory cgroup being full (objects are
+ * charged to the memory cgroup of the process that creates them); EINVAL
+ * (or ERANGE, from the policies) for the rest.
  *
  * Attribute types
  * ---------------
