@@ -175,12 +175,28 @@ static bool opt_is(const char *arg, const char *s, const char *l)
 	       (arg[0] == '-' && arg[1] == '-' && !strcmp(arg + 1, l));
 }
 
+/*
+ * In a full memory cgroup the kernel refuses a request with ENOMEM, and the
+ * tool must still be able to say so: a stack page touched for the first
+ * time while printing the message would be charged to the same cgroup and
+ * wake its OOM killer, which kills the tool. So the stack is touched first.
+ */
+static void stack_prefault(void)
+{
+	volatile char stack[64 * 1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(stack); i += 1024)
+		stack[i] = 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *batch_file = NULL, *env = getenv("RESLINK_ACCOUNT");
 	bool show_version = false;
 	int ret;
 
+	stack_prefault();
 	if (env && *env && set_account(env))
 		return EXIT_USAGE;
 	argc--;
