@@ -365,6 +365,30 @@ out:
 	return ret;
 }
 
+/*
+ * A dump handed to cb message by message, in the memory of one message.
+ * It cannot be read again if objects change meanwhile, and need not be:
+ * the kernel resumes after the last id sent, so every object that exists
+ * throughout is seen once, and one created or deleted meanwhile at most once.
+ */
+int genl_dump_stream(struct nlmsghdr *nlh, nl_msg_cb cb, void *data)
+{
+	bool intr = false;
+	int ret = genl_open();
+
+	if (ret)
+		return ret;
+	nlh->nlmsg_type = family_id;
+	nlh->nlmsg_flags |= NLM_F_DUMP;
+	if (transact(&genl_sock, nlh, cb, data, NULL, &intr) < 0) {
+		if (last_errno != EBADMSG || last_msg[0])
+			return print_kernel_error();
+		fprintf(stderr, "Error: malformed reply from the kernel.\n");
+		return EXIT_KERNEL;
+	}
+	return 0;
+}
+
 int genl_events_open(void)
 {
 	int ret = genl_open();

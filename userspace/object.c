@@ -646,7 +646,7 @@ int cmd_show(enum rl_kind kind, int argc, char **argv, const char *hint)
 		put_ref(nlh, RESLINK_A_ID, RESLINK_A_NAME, &ref);
 		ret = genl_request(nlh, show_cb, obj);
 	} else {
-		ret = genl_dump(nlh, show_cb, obj);
+		ret = genl_dump_stream(nlh, show_cb, obj);
 	}
 	if (ret)
 		json_discard();

@@ -148,6 +148,7 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
 struct nlmsghdr *genl_msg(uint8_t cmd, uint16_t flags);
 int genl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *data);
 int genl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *data);
+int genl_dump_stream(struct nlmsghdr *nlh, nl_msg_cb cb, void *data);
 int genl_open(void);
 int genl_events_open(void);
 int genl_events_fd(void);

@@ -35,7 +35,7 @@ static int stats_kind(enum rl_kind kind, const struct rl_ref *ref,
 	struct nlmsghdr *nlh = genl_msg(kind_cmd(kind, CMD_GET), 0);
 
 	if (!ref)
-		return genl_dump(nlh, stats_cb, obj);
+		return genl_dump_stream(nlh, stats_cb, obj);
 	put_ref(nlh, RESLINK_A_ID, RESLINK_A_NAME, ref);
 	return genl_request(nlh, stats_cb, obj);
 }
