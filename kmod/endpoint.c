@@ -77,7 +77,8 @@ static bool rl_picked(struct rl_binding **b, unsigned int n,
  * 255.255.255.254/31); the prefix's first address is unicast, so the walk
  * meets those only at a prefix's end, and the size of the table bounds it.
  */
-static int rl_prefix_pick(struct rl_net *rn, const struct rl_prefix *p,
+static int rl_prefix_pick(struct rl_net *rn, u16 zone,
+			  const struct rl_prefix *p,
 			  struct rl_binding **picked, unsigned int npicked,
 			  struct rl_addr *out)
 {
@@ -86,7 +87,7 @@ static int rl_prefix_pick(struct rl_net *rn, const struct rl_prefix *p,
 	limit = atomic_read(&rn->addrs.nelems) + npicked + 1;
 	rl_prefix_first(p, out);
 	for (i = 0; i < limit; i++) {
-		if (rl_addr_usable(out) && !rl_lookup_taken(rn, out) &&
+		if (rl_addr_usable(out) && !rl_lookup_taken(rn, zone, out) &&
 		    !rl_picked(picked, npicked, out))
 			return 0;
 		if (!rl_prefix_next(p, out))
@@ -160,6 +161,7 @@ static int rl_endpoint_bind_addrs(struct rl_endpoint *ep,
 		if (!b)
 			return -ENOMEM;
 		b->ep = ep;
+		b->zone = ep->network->zone;
 		b->res = res;
 		ep->bindings[ep->nr_bindings] = b;
 	}
@@ -212,7 +214,7 @@ static int rl_endpoint_single(struct rl_req *req, struct rl_endpoint *ep)
 				    "resource's gateway has no address of the addrs' family");
 		goto out;
 	}
-	ret = rl_check_addrs_free(req, nla);
+	ret = rl_check_addrs_free(req, ep->network, nla);
 	if (ret)
 		goto out;
 	ret = rl_endpoint_bind_addrs(ep, addrs, res);
@@ -249,7 +251,7 @@ static int rl_endpoint_pool(struct rl_req *req, struct rl_endpoint *ep)
 			goto out;
 		}
 	}
-	ret = rl_check_addrs_free(req, nla);
+	ret = rl_check_addrs_free(req, ep->network, nla);
 	if (ret)
 		goto out;
 	ret = rl_endpoint_bind_addrs(ep, addrs, NULL);
@@ -306,7 +308,8 @@ static int rl_endpoint_prefix(struct rl_req *req, struct rl_endpoint *ep)
 					    "prefix is not of the family of a child's targets");
 			return -EAFNOSUPPORT;
 		}
-		if (rl_prefix_pick(req->rn, &ep->prefix, ep->bindings,
+		if (rl_prefix_pick(req->rn, ep->network->zone, &ep->prefix,
+				   ep->bindings,
 				   ep->nr_bindings, &addr)) {
 			NL_SET_ERR_MSG_ATTR(req->extack, nla,
 					    "prefix has no free address for every child");
@@ -316,6 +319,7 @@ static int rl_endpoint_prefix(struct rl_req *req, struct rl_endpoint *ep)
 		if (!b)
 			return -ENOMEM;
 		b->ep = ep;
+		b->zone = ep->network->zone;
 		b->res = child;
 		ep->bindings[ep->nr_bindings++] = b;
 	}
@@ -372,6 +376,7 @@ int rl_endpoint_new(struct rl_req *req)
 {
 	struct nlattr **attrs = req->attrs;
 	struct rl_net *rn = req->rn;
+	struct rl_network *nw;
 	struct rl_endpoint *ep;
 	struct rl_resource *res;
 	struct rl_object *obj;
@@ -401,11 +406,15 @@ int rl_endpoint_new(struct rl_req *req)
 	ret = rl_endpoint_access(req, res, &state);
 	if (ret)
 		return ret;
+	nw = rl_network_find(req);
+	if (IS_ERR(nw))
+		return PTR_ERR(nw);
 	ep = kzalloc(sizeof(*ep), RL_GFP);
 	if (!ep)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&ep->res_node);
 	ep->resource = res;
+	ep->network = nw;
 	ep->ingress = &rl_no_rules;
 	/* Nothing passes until the endpoint is complete. */
 	ep->state = RESLINK_STATE_UNSPEC;
@@ -448,6 +457,7 @@ int rl_endpoint_new(struct rl_req *req)
 			goto err_unlink;
 	}
 	rl_endpoint_link(ep);
+	nw->obj.users++;
 	WRITE_ONCE(ep->state, state);
 	rl_notify(req, &ep->obj, RESLINK_CMD_ENDPOINT_NEW);
 	return rl_reply_send(req, reply, &ep->obj);
@@ -490,6 +500,7 @@ int rl_endpoint_del(struct rl_req *req)
 	rl_bindings_unlink(req->rn, ep->bindings, ep->nr_bindings);
 	rl_object_unpublish(req->rn, &ep->obj);
 	rl_endpoint_unlink(ep);
+	ep->network->obj.users--;
 	synchronize_rcu();
 	rl_nat_cut_endpoint(req->rn, ep);
 	rl_endpoint_free(ep);
@@ -609,8 +620,10 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 		if (!m->b)
 			goto err;
 		m->b->ep = ep;
+		m->b->zone = ep->network->zone;
 		/* Inserted now, unmapped, so the next pick passes it over. */
-		if (rl_prefix_pick(req->rn, &ep->prefix, NULL, 0,
+		if (rl_prefix_pick(req->rn, ep->network->zone, &ep->prefix,
+				   NULL, 0,
 				   &m->b->addr)) {
 			NL_SET_ERR_MSG(req->extack,
 				       "the prefix of an endpoint of the group has no free address");
@@ -680,7 +693,8 @@ size_t rl_endpoint_size(const struct rl_endpoint *ep)
 			 nla_total_size(0) +
 			 nla_total_size(sizeof(struct in6_addr));
 
-	return rl_common_size() + nla_total_size_64bit(sizeof(u64)) +
+	return rl_common_size() + rl_network_ref_size() +
+	       nla_total_size_64bit(sizeof(u64)) +
 	       nla_total_size(RESLINK_NAME_MAXLEN + 1) +
 	       nla_total_size(sizeof(u8)) + rl_addrs_size(ep->nr_bindings) +
 	       rl_prefix_size() + nla_total_size(0) +
@@ -746,6 +760,7 @@ int rl_endpoint_fill(struct sk_buff *skb, const struct rl_endpoint *ep)
 
 	if (rl_put_common(skb, &ep->obj, rl_endpoint_counters,
 			  ARRAY_SIZE(rl_endpoint_counters)) ||
+	    rl_put_network_ref(skb, ep->network) ||
 	    nla_put_u64_64bit(skb, RESLINK_A_RESOURCE_ID, res->obj.id,
 			      RESLINK_A_PAD) ||
 	    nla_put_string(skb, RESLINK_A_RESOURCE_NAME, res->obj.name) ||

@@ -28,6 +28,8 @@ int rl_gateway_new(struct rl_req *req)
 	u32 range = RESLINK_SNAT_PORTS_DEFAULT;
 	int ret;
 
+	struct rl_network *nw;
+
 	ret = rl_check_new_name(req, RL_GATEWAY);
 	if (ret)
 		return ret;
@@ -36,9 +38,13 @@ int rl_gateway_new(struct rl_req *req)
 		return ret;
 	if (!RL_REQUIRE(req, RESLINK_A_ADDRS, "gateway needs addrs"))
 		return -EINVAL;
+	nw = rl_network_find(req);
+	if (IS_ERR(nw))
+		return PTR_ERR(nw);
 	gw = kzalloc(sizeof(*gw), RL_GFP);
 	if (!gw)
 		return -ENOMEM;
+	gw->network = nw;
 	gw->egress = &rl_no_rules;
 	ret = rl_object_setup(&gw->obj, RL_GATEWAY,
 			      nla_data(attrs[RESLINK_A_NAME]), req->account);
@@ -53,7 +59,7 @@ int rl_gateway_new(struct rl_req *req)
 		ret = -EINVAL;
 		goto err_free;
 	}
-	ret = rl_check_addrs_free(req, attrs[RESLINK_A_ADDRS]);
+	ret = rl_check_addrs_free(req, nw, attrs[RESLINK_A_ADDRS]);
 	if (ret)
 		goto err_free;
 	if (attrs[RESLINK_A_SNAT_PORTS]) {
@@ -82,6 +88,7 @@ int rl_gateway_new(struct rl_req *req)
 		if (!gw->bindings[i])
 			goto err_free;
 		gw->bindings[i]->gw = gw;
+		gw->bindings[i]->zone = nw->zone;
 	}
 	ret = rl_hooks_get(req);
 	if (ret)
@@ -99,6 +106,7 @@ int rl_gateway_new(struct rl_req *req)
 		if (ret)
 			goto err_unlink;
 	}
+	nw->obj.users++;
 	rl_notify(req, &gw->obj, RESLINK_CMD_GATEWAY_NEW);
 	return rl_reply_send(req, reply, &gw->obj);
 
@@ -137,6 +145,7 @@ int rl_gateway_del(struct rl_req *req)
 	rl_notify(req, obj, RESLINK_CMD_GATEWAY_DEL);
 	rl_bindings_unlink(req->rn, gw->bindings, gw->addrs->n);
 	rl_object_unpublish(req->rn, obj);
+	gw->network->obj.users--;
 	synchronize_rcu();
 	rl_nat_cut_gateway(req->rn, gw);
 	rl_gateway_free(gw);
@@ -145,7 +154,8 @@ int rl_gateway_del(struct rl_req *req)
 
 size_t rl_gateway_size(const struct rl_gateway *gw)
 {
-	return rl_common_size() + rl_addrs_size(gw->addrs->n) +
+	return rl_common_size() + rl_network_ref_size() +
+	       rl_addrs_size(gw->addrs->n) +
 	       nla_total_size(sizeof(u32)) + rl_rules_size(gw->egress);
 }
 
@@ -153,6 +163,7 @@ int rl_gateway_fill(struct sk_buff *skb, const struct rl_gateway *gw)
 {
 	if (rl_put_common(skb, &gw->obj, rl_gateway_counters,
 			  ARRAY_SIZE(rl_gateway_counters)) ||
+	    rl_put_network_ref(skb, gw->network) ||
 	    rl_put_addrs(skb, RESLINK_A_ADDRS, gw->addrs) ||
 	    nla_put_u32(skb, RESLINK_A_SNAT_PORTS,
 			(u32)gw->snat_first << 16 | gw->snat_last) ||

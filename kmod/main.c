@@ -30,12 +30,17 @@ static int __net_init rl_net_init(struct net *net)
 	ret = rl_lookup_init(rn);
 	if (ret)
 		goto err_lookup;
+	ret = rl_networks_init(rn);
+	if (ret)
+		goto err_networks;
 	ret = rl_sysctl_init(rn);
 	if (ret)
 		goto err_sysctl;
 	return 0;
 
 err_sysctl:
+	rl_networks_exit(rn);
+err_networks:
 	rl_lookup_exit(rn);
 err_lookup:
 	rl_objects_exit(rn);
@@ -67,6 +72,7 @@ static void __net_exit rl_net_exit(struct net *net)
 	mutex_lock(&rn->lock);
 	rl_objects_flush(rn);
 	mutex_unlock(&rn->lock);
+	rl_networks_exit(rn);
 	rl_lookup_exit(rn);
 	rl_objects_exit(rn);
 	mutex_destroy(&rn->lock);
@@ -91,8 +97,13 @@ static int __init rl_init(void)
 	ret = rl_genl_init();
 	if (ret)
 		goto err_genl;
+	ret = rl_network_notifier_init();
+	if (ret)
+		goto err_notifier;
 	return 0;
 
+err_notifier:
+	rl_genl_exit();
 err_genl:
 	unregister_pernet_subsys(&rl_net_ops);
 	return ret;
@@ -100,7 +111,12 @@ err_genl:
 
 static void __exit rl_exit(void)
 {
-	/* No request can be running once the family is gone. */
+	/*
+	 * Unregistering replays the VRFs' unregistration: networks detach and
+	 * their connections go, as they would anyway, announced while the
+	 * family still exists. No request can be running once it is gone.
+	 */
+	rl_network_notifier_exit();
 	rl_genl_exit();
 	unregister_pernet_subsys(&rl_net_ops);
 }

@@ -15,12 +15,16 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/slab.h>
+#include <net/dst_metadata.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/ndisc.h>
+#include <net/route.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_l4proto.h>
 #include <net/netfilter/nf_conntrack_timeout.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/netfilter/nf_nat.h>
 
 #include "reslink.h"
@@ -60,6 +64,21 @@ static bool rl_addrs_contain(const struct rl_addrs *addrs, u8 family,
 		if (rl_addr_equal(&addrs->a[i], family, u3))
 			return true;
 	return false;
+}
+
+/*
+ * The binding of a conntrack entry's original destination, in the network
+ * of its original zone (the one it arrived in). Under RCU.
+ */
+static struct rl_binding *rl_ct_binding(struct rl_net *rn,
+					const struct nf_conn *ct)
+{
+	struct rl_addr key;
+
+	rl_key(&key, nf_ct_l3num(ct),
+	       &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3);
+	return rl_lookup(rn, nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL),
+			 &key);
 }
 
 /*
@@ -309,7 +328,9 @@ static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 static unsigned int rl_nat_fn(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
+	struct rl_net *rn = rl_net(state->net);
 	enum ip_conntrack_info ctinfo;
+	struct rl_network *nw;
 	struct rl_binding *b;
 	struct rl_addr key;
 	struct nf_conn *ct;
@@ -317,9 +338,13 @@ static unsigned int rl_nat_fn(void *priv, struct sk_buff *skb,
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct)
 		return NF_ACCEPT;
+	/* A VRF that is no network's is none of reslink's business. */
+	nw = rl_network_of_dev(rn, state->in ?: state->out);
+	if (!nw)
+		return NF_ACCEPT;
 	rl_key(&key, nf_ct_l3num(ct),
 	       &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3);
-	b = rl_lookup(rl_net(state->net), &key);
+	b = rl_lookup(rn, nw->zone, &key);
 	if (!b)
 		return NF_ACCEPT;
 	/*
@@ -334,6 +359,18 @@ static unsigned int rl_nat_fn(void *priv, struct sk_buff *skb,
 	if (nf_ct_is_confirmed(ct))
 		return NF_DROP;
 	return rl_admit(ct, b);
+}
+
+static void rl_skb_daddr(struct rl_addr *key, u8 pf, struct sk_buff *skb)
+{
+	memset(key, 0, sizeof(*key));
+	if (pf == NFPROTO_IPV4) {
+		key->family = AF_INET;
+		key->a.ip = ip_hdr(skb)->daddr;
+	} else {
+		key->family = AF_INET6;
+		key->a.in6 = ipv6_hdr(skb)->daddr;
+	}
 }
 
 static bool rl_is_ndisc(struct sk_buff *skb)
@@ -368,19 +405,17 @@ static bool rl_is_ndisc(struct sk_buff *skb)
 static unsigned int rl_local_in(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
+	struct rl_net *rn = rl_net(state->net);
 	enum ip_conntrack_info ctinfo;
+	struct rl_network *nw;
 	struct rl_addr key;
 	struct nf_conn *ct;
 
-	memset(&key, 0, sizeof(key));
-	if (state->pf == NFPROTO_IPV4) {
-		key.family = AF_INET;
-		key.a.ip = ip_hdr(skb)->daddr;
-	} else {
-		key.family = AF_INET6;
-		key.a.in6 = ipv6_hdr(skb)->daddr;
-	}
-	if (!rl_lookup(rl_net(state->net), &key))
+	nw = rl_network_of_dev(rn, state->in);
+	if (!nw)
+		return NF_ACCEPT;
+	rl_skb_daddr(&key, state->pf, skb);
+	if (!rl_lookup(rn, nw->zone, &key))
 		return NF_ACCEPT;
 	ct = nf_ct_get(skb, &ctinfo);
 	if (ct && CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY)
@@ -395,6 +430,248 @@ static unsigned int rl_local_in(void *priv, struct sk_buff *skb,
 		nf_ct_kill(ct);
 	return NF_DROP;
 }
+
+/*
+ * Networks. Each network but default has a conntrack zone: its packets
+ * get a template with that zone before conntrack sees them, so identical
+ * tuples of two networks are two entries. A packet addressed to an endpoint
+ * or gateway address (or, leaving the fabric, sent from one) carries the
+ * zone in the original direction only: the reply direction of a translated
+ * connection is then in the default zone, where the SNAT port search keeps
+ * the reply tuples of every network's gateways unique, and a reply arriving
+ * in the gateway's network, which carries that network's zone in the
+ * original direction only, finds it. Everything else a network forwards
+ * has its zone in both directions. See docs/datapath.md, "Networks".
+ */
+int rl_nat_templates(struct net *net, struct rl_network *nw)
+{
+	struct nf_conntrack_zone zone;
+
+	nf_ct_zone_init(&zone, nw->zone, NF_CT_ZONE_DIR_ORIG, 0);
+	nw->tmpl_orig = nf_ct_tmpl_alloc(net, &zone, RL_GFP);
+	nf_ct_zone_init(&zone, nw->zone, NF_CT_DEFAULT_ZONE_DIR, 0);
+	nw->tmpl_both = nf_ct_tmpl_alloc(net, &zone, RL_GFP);
+	if (!nw->tmpl_orig || !nw->tmpl_both)
+		return -ENOMEM;
+	__set_bit(IPS_CONFIRMED_BIT, &nw->tmpl_orig->status);
+	__set_bit(IPS_CONFIRMED_BIT, &nw->tmpl_both->status);
+	return 0;
+}
+
+static unsigned int rl_zone(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	struct rl_net *rn = rl_net(state->net);
+	struct rl_network *nw;
+	struct nf_conn *tmpl;
+	struct rl_addr key;
+
+	/* Tracked already: the VRF's second pass, or a local reply. */
+	if (!READ_ONCE(rn->nr_networks) || skb_nfct(skb))
+		return NF_ACCEPT;
+	nw = rl_network_of_dev(rn, state->in ?: state->out);
+	if (!nw || !nw->zone)
+		return NF_ACCEPT;
+	tmpl = nw->tmpl_both;
+	rl_skb_daddr(&key, state->pf, skb);
+	if (rl_lookup(rn, nw->zone, &key)) {
+		tmpl = nw->tmpl_orig;
+	} else if (state->hook == NF_INET_LOCAL_OUT) {
+		if (state->pf == NFPROTO_IPV4)
+			key.a.ip = ip_hdr(skb)->saddr;
+		else
+			key.a.in6 = ipv6_hdr(skb)->saddr;
+		if (rl_lookup(rn, nw->zone, &key))
+			tmpl = nw->tmpl_orig;
+	}
+	refcount_inc(&tmpl->ct_general.use);
+	nf_ct_set(skb, tmpl, IP_CT_NEW);
+	return NF_ACCEPT;
+}
+
+/*
+ * The network a packet of a translated connection must be routed in when
+ * it is not the one it arrived in (in): the gateway's, for the original
+ * direction arriving in the endpoint's network; the endpoint's, for the
+ * reply direction arriving in the gateway's. NULL for anything else. The
+ * connection's endpoint network is its original zone, and the endpoint
+ * address there says which gateway.
+ */
+static struct rl_network *rl_crossing(struct rl_net *rn, struct nf_conn *ct,
+				      enum ip_conntrack_dir dir,
+				      struct rl_network *in)
+{
+	const struct rl_resource *res;
+	struct rl_network *ep_net;
+	struct rl_binding *b;
+	struct rl_gateway *gw;
+
+	if (!(ct->status & IPS_DST_NAT))
+		return NULL;
+	ep_net = rl_network_of_zone(rn, nf_ct_zone_id(nf_ct_zone(ct),
+						      IP_CT_DIR_ORIGINAL));
+	if (!ep_net)
+		return NULL;
+	b = rl_ct_binding(rn, ct);
+	res = b && b->ep ? READ_ONCE(b->res) : NULL;
+	if (!res)
+		return NULL;
+	gw = res->gateway ?: res->group->gateway;
+	if (gw->network == ep_net)
+		return NULL;
+	if (dir == IP_CT_DIR_ORIGINAL)
+		return in == ep_net ? gw->network : NULL;
+	return in == gw->network ? ep_net : NULL;
+}
+
+/* Route a packet as if it had arrived on a link of the network nw. */
+static int rl_route_in(struct net *net, struct sk_buff *skb, u8 pf,
+		       const struct rl_network *nw)
+{
+	struct net_device *dev = net->loopback_dev;
+	int ifindex = READ_ONCE(nw->vrf_ifindex);
+
+	/* The VRF device selects its table; loopback, the main table. */
+	if (nw->zone) {
+		dev = dev_get_by_index_rcu(net, ifindex);
+		if (!ifindex || !dev)
+			return -ENODEV;
+	}
+	skb_dst_drop(skb);
+	if (pf == NFPROTO_IPV4) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		return ip_route_input_noref(skb, iph->daddr, iph->saddr,
+					    iph->tos, dev);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		struct flowi6 fl6 = {
+			.flowi6_iif = dev->ifindex,
+			.daddr = ip6h->daddr,
+			.saddr = ip6h->saddr,
+			.flowlabel = ip6_flowinfo(ip6h),
+			.flowi6_mark = skb->mark,
+			.flowi6_proto = ip6h->nexthdr,
+		};
+
+		skb_dst_set(skb, ip6_route_input_lookup(net, dev, &fl6, skb,
+							RT6_LOOKUP_F_HAS_SADDR));
+	}
+#endif
+	return 0;
+}
+
+/*
+ * After the NAT core has rewritten the destination, before the kernel
+ * routes the packet (in the table of the network it arrived in): a
+ * translated connection's packets are routed in the other network.
+ */
+static unsigned int rl_route(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct rl_net *rn = rl_net(state->net);
+	enum ip_conntrack_info ctinfo;
+	struct rl_network *in, *to;
+	struct nf_conn *ct;
+
+	/* Routed already: by this hook, before the VRF's second pass. */
+	if (!READ_ONCE(rn->nr_networks) || skb_valid_dst(skb))
+		return NF_ACCEPT;
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct)
+		return NF_ACCEPT;
+	in = rl_network_of_dev(rn, state->in);
+	if (!in)
+		return NF_ACCEPT;
+	to = rl_crossing(rn, ct, CTINFO2DIR(ctinfo), in);
+	if (!to)
+		return NF_ACCEPT;
+	if (rl_route_in(state->net, skb, state->pf, to)) {
+		rl_stats_inc(&in->obj, RL_DROP_CROSSING);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+}
+
+/*
+ * Nothing else crosses: a forwarded packet whose route leaves through a
+ * link of another network than the one it arrived in (a leaked route, a
+ * consumer's own route through the fabric) is dropped and counted.
+ */
+static unsigned int rl_forward(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	struct rl_net *rn = rl_net(state->net);
+	enum ip_conntrack_info ctinfo;
+	struct rl_network *in, *out;
+	struct nf_conn *ct;
+
+	if (!READ_ONCE(rn->nr_networks))
+		return NF_ACCEPT;
+	in = rl_network_of_dev(rn, state->in);
+	out = rl_network_of_dev(rn, state->out);
+	if (!in || !out || in == out)
+		return NF_ACCEPT;
+	ct = nf_ct_get(skb, &ctinfo);
+	if (ct && rl_crossing(rn, ct, CTINFO2DIR(ctinfo), in) == out)
+		return NF_ACCEPT;
+	rl_stats_inc(&in->obj, RL_DROP_CROSSING);
+	return NF_DROP;
+}
+
+/* Before conntrack, and before the raw table's own zones and notrack. */
+static const struct nf_hook_ops rl_network_ops[] = {
+	{
+		.hook		= rl_zone,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_RAW - 1,
+	},
+	{
+		.hook		= rl_zone,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP_PRI_RAW - 1,
+	},
+	{
+		.hook		= rl_zone,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_RAW - 1,
+	},
+	{
+		.hook		= rl_zone,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP6_PRI_RAW - 1,
+	},
+	{
+		.hook		= rl_route,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_NAT_DST + 1,
+	},
+	{
+		.hook		= rl_route,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_NAT_DST + 1,
+	},
+	{
+		.hook		= rl_forward,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_FORWARD,
+		.priority	= NF_IP_PRI_MANGLE - 1,
+	},
+	{
+		.hook		= rl_forward,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_FORWARD,
+		.priority	= NF_IP6_PRI_MANGLE - 1,
+	},
+};
 
 /* Before iptables' and nftables' nat chains (-100). */
 static const struct nf_hook_ops rl_nat_ops[] = {
@@ -475,8 +752,14 @@ int rl_nat_register(struct net *net)
 				    ARRAY_SIZE(rl_filter_ops));
 	if (ret)
 		goto err_nat;
+	ret = nf_register_net_hooks(net, rl_network_ops,
+				    ARRAY_SIZE(rl_network_ops));
+	if (ret)
+		goto err_filter;
 	return 0;
 
+err_filter:
+	nf_unregister_net_hooks(net, rl_filter_ops, ARRAY_SIZE(rl_filter_ops));
 err_nat:
 	while (i--)
 		rl_nat_unregister_fn(net, &rl_nat_ops[i]);
@@ -490,6 +773,7 @@ struct rl_cut {
 	const struct rl_resource *res;
 	const struct rl_addrs *targets;
 	const struct rl_gateway *gw;
+	const struct rl_network *nw;
 };
 
 /* Entries whose original destination is an endpoint address. */
@@ -497,12 +781,9 @@ static int rl_cut_translated(struct nf_conn *ct, void *data)
 {
 	const struct rl_cut *cut = data;
 	struct rl_binding *b;
-	struct rl_addr key;
 
-	rl_key(&key, nf_ct_l3num(ct),
-	       &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3);
 	rcu_read_lock();
-	b = rl_lookup(cut->rn, &key);
+	b = rl_ct_binding(cut->rn, ct);
 	rcu_read_unlock();
 	return b && b->ep;
 }
@@ -515,6 +796,8 @@ void rl_nat_unregister(struct net *net)
 {
 	unsigned int i;
 
+	nf_unregister_net_hooks(net, rl_network_ops,
+				ARRAY_SIZE(rl_network_ops));
 	nf_unregister_net_hooks(net, rl_filter_ops, ARRAY_SIZE(rl_filter_ops));
 	for (i = 0; i < ARRAY_SIZE(rl_nat_ops); i++)
 		rl_nat_unregister_fn(net, &rl_nat_ops[i]);
@@ -545,6 +828,9 @@ static int rl_cut_endpoint_fn(struct nf_conn *ct, void *data)
 	u8 family = nf_ct_l3num(ct);
 	unsigned int i;
 
+	if (nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) !=
+	    ep->network->zone)
+		return 0;
 	for (i = 0; i < ep->nr_bindings; i++)
 		if (rl_addr_equal(&ep->bindings[i]->addr, family, dst))
 			return 1;
@@ -574,7 +860,6 @@ static int rl_cut_resource_fn(struct nf_conn *ct, void *data)
 	u8 family = nf_ct_l3num(ct);
 	const struct rl_resource *res;
 	struct rl_binding *b;
-	struct rl_addr key;
 	bool ours;
 
 	if (!(ct->status & IPS_DST_NAT) ||
@@ -586,9 +871,8 @@ static int rl_cut_resource_fn(struct nf_conn *ct, void *data)
 	 * the endpoint address says which one this entry came through. An
 	 * address that is no endpoint's any more has nothing left to keep.
 	 */
-	rl_key(&key, family, &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3);
 	rcu_read_lock();
-	b = rl_lookup(cut->rn, &key);
+	b = rl_ct_binding(cut->rn, ct);
 	res = b ? READ_ONCE(b->res) : NULL;
 	ours = !b || !b->ep || !res || res == cut->res ||
 	       res->group == cut->res;
@@ -621,13 +905,34 @@ void rl_nat_cut_resource(struct rl_net *rn, const struct rl_resource *res,
 		nf_ct_iterate_cleanup_net(rl_cut_resource_fn, &iter);
 }
 
+/* The gateway an entry leaves through, while its endpoint is bound. */
+static const struct rl_gateway *rl_ct_gateway(struct rl_net *rn,
+					      const struct nf_conn *ct)
+{
+	const struct rl_resource *res;
+	struct rl_binding *b;
+
+	b = rl_ct_binding(rn, ct);
+	res = b && b->ep ? READ_ONCE(b->res) : NULL;
+	if (!res)
+		return NULL;
+	return res->gateway ?: res->group->gateway;
+}
+
 static int rl_cut_gateway_fn(struct nf_conn *ct, void *data)
 {
-	const struct rl_gateway *gw = ((struct rl_cut *)data)->gw;
+	const struct rl_cut *cut = data;
+	const struct rl_gateway *other;
 
-	return (ct->status & IPS_SRC_NAT) &&
-	       rl_addrs_contain(gw->addrs, nf_ct_l3num(ct),
-				&ct->tuplehash[IP_CT_DIR_REPLY].tuple.dst.u3);
+	if (!(ct->status & IPS_SRC_NAT) ||
+	    !rl_addrs_contain(cut->gw->addrs, nf_ct_l3num(ct),
+			      &ct->tuplehash[IP_CT_DIR_REPLY].tuple.dst.u3))
+		return 0;
+	/* A gateway of another network may have the same address. */
+	rcu_read_lock();
+	other = rl_ct_gateway(cut->rn, ct);
+	rcu_read_unlock();
+	return !other || other == cut->gw;
 }
 
 /* Every connection that leaves through one of the gateway's addresses. */
@@ -638,4 +943,28 @@ void rl_nat_cut_gateway(struct rl_net *rn, const struct rl_gateway *gw)
 
 	lockdep_assert_held(&rn->lock);
 	nf_ct_iterate_cleanup_net(rl_cut_gateway_fn, &iter);
+}
+
+/* Entries that arrived in the network, or leave through one of its gateways. */
+static int rl_cut_network_fn(struct nf_conn *ct, void *data)
+{
+	const struct rl_cut *cut = data;
+	const struct rl_gateway *gw;
+
+	if (nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) == cut->nw->zone)
+		return 1;
+	rcu_read_lock();
+	gw = rl_ct_gateway(cut->rn, ct);
+	rcu_read_unlock();
+	return gw && gw->network == cut->nw;
+}
+
+void rl_nat_cut_network(struct rl_net *rn, const struct rl_network *nw)
+{
+	struct rl_cut cut = { .rn = rn, .nw = nw };
+	struct nf_ct_iter_data iter = { .net = rn->net, .data = &cut };
+
+	lockdep_assert_held(&rn->lock);
+	if (rn->hooks_registered)
+		nf_ct_iterate_cleanup_net(rl_cut_network_fn, &iter);
 }

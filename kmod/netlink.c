@@ -17,7 +17,8 @@
 static int rl_validate_name(const struct nlattr *attr,
 			    struct netlink_ext_ack *extack)
 {
-	static const char * const reserved[] = { "rgw-", "rcfg-", "vpce-" };
+	static const char * const reserved[] = { "rgw-", "rcfg-", "vpce-",
+						  "vpc-" };
 	const char *name = nla_data(attr);
 	size_t i, len = strlen(name);
 
@@ -36,7 +37,7 @@ static int rl_validate_name(const struct nlattr *attr,
 	for (i = 0; i < ARRAY_SIZE(reserved); i++) {
 		if (!strncmp(name, reserved[i], strlen(reserved[i]))) {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "name starts with an id prefix (rgw-, rcfg-, vpce-)");
+					    "name starts with an id prefix (rgw-, rcfg-, vpce-, vpc-)");
 			return -EINVAL;
 		}
 	}
@@ -118,6 +119,8 @@ static const struct nla_policy rl_gateway_new_policy[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_SNAT_PORTS] = { .type = NLA_U32 },
 	[RESLINK_A_RULES] = NLA_POLICY_NESTED(rl_rules_policy),
 	[RESLINK_A_IFNAME] = RL_POLICY_IFNAME,
+	[RESLINK_A_NETWORK_ID] = { .type = NLA_U64 },
+	[RESLINK_A_NETWORK_NAME] = RL_POLICY_NAME,
 };
 
 static const struct nla_policy rl_resource_new_policy[RESLINK_A_MAX + 1] = {
@@ -163,18 +166,28 @@ static const struct nla_policy rl_endpoint_new_policy[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_PREFIX] = NLA_POLICY_NESTED(rl_prefix_policy),
 	[RESLINK_A_RULES] = NLA_POLICY_NESTED(rl_rules_policy),
 	[RESLINK_A_IFNAME] = RL_POLICY_IFNAME,
+	[RESLINK_A_NETWORK_ID] = { .type = NLA_U64 },
+	[RESLINK_A_NETWORK_NAME] = RL_POLICY_NAME,
+};
+
+static const struct nla_policy rl_network_new_policy[RESLINK_A_MAX + 1] = {
+	[RESLINK_A_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
+	[RESLINK_A_VRF] = RL_POLICY_IFNAME,
 };
 
 static const char * const rl_kind_missing[RL_NR_KINDS] = {
 	[RL_GATEWAY] = "gateway id or name is required",
 	[RL_RESOURCE] = "resource id or name is required",
 	[RL_ENDPOINT] = "endpoint id or name is required",
+	[RL_NETWORK] = "network id or name is required",
 };
 
 static const char * const rl_kind_unknown[RL_NR_KINDS] = {
 	[RL_GATEWAY] = "no gateway with this id or name",
 	[RL_RESOURCE] = "no resource with this id or name",
 	[RL_ENDPOINT] = "no endpoint with this id or name",
+	[RL_NETWORK] = "no network with this id or name",
 };
 
 /* The object a request names by id or by name (one, not both). */
@@ -210,6 +223,7 @@ static const char * const rl_kind_name_taken[RL_NR_KINDS] = {
 	[RL_GATEWAY] = "name is taken by another gateway",
 	[RL_RESOURCE] = "name is taken by another resource",
 	[RL_ENDPOINT] = "name is taken by another endpoint",
+	[RL_NETWORK] = "name is taken by another network",
 };
 
 int rl_check_new_name(struct rl_req *req, enum rl_kind kind)
@@ -261,8 +275,9 @@ void rl_hooks_abort(struct rl_req *req)
 	req->hooks_new = false;
 }
 
-/* Points at the first address of a list that is already bound. */
-int rl_check_addrs_free(struct rl_req *req, const struct nlattr *nla)
+/* Points at the first address of a list that is already bound there. */
+int rl_check_addrs_free(struct rl_req *req, const struct rl_network *nw,
+			const struct nlattr *nla)
 {
 	const struct nlattr *pos;
 	struct rl_addr addr;
@@ -270,7 +285,7 @@ int rl_check_addrs_free(struct rl_req *req, const struct nlattr *nla)
 
 	nla_for_each_nested(pos, nla, rem) {
 		rl_parse_addr(pos, &addr);
-		if (rl_lookup_taken(req->rn, &addr)) {
+		if (rl_lookup_taken(req->rn, nw->zone, &addr)) {
 			NL_SET_ERR_MSG_ATTR(req->extack, pos,
 					    "address is in use by another endpoint or gateway");
 			return -EADDRINUSE;
@@ -292,6 +307,7 @@ static const u8 rl_get_cmd[RL_NR_KINDS] = {
 	[RL_GATEWAY] = RESLINK_CMD_GATEWAY_GET,
 	[RL_RESOURCE] = RESLINK_CMD_RESOURCE_GET,
 	[RL_ENDPOINT] = RESLINK_CMD_ENDPOINT_GET,
+	[RL_NETWORK] = RESLINK_CMD_NETWORK_GET,
 };
 
 static size_t rl_object_size(const struct rl_object *obj)
@@ -303,6 +319,9 @@ static size_t rl_object_size(const struct rl_object *obj)
 	case RL_RESOURCE:
 		return rl_resource_size(container_of(obj, struct rl_resource,
 						     obj));
+	case RL_NETWORK:
+		return rl_network_size(container_of(obj, struct rl_network,
+						    obj));
 	default:
 		return rl_endpoint_size(container_of(obj, struct rl_endpoint,
 						     obj));
@@ -331,6 +350,11 @@ static int rl_object_msg(struct sk_buff *skb, const struct rl_object *obj,
 		ret = rl_resource_fill(skb,
 				       container_of(obj, struct rl_resource,
 						    obj));
+		break;
+	case RL_NETWORK:
+		ret = rl_network_fill(skb,
+				      container_of(obj, struct rl_network,
+						   obj));
 		break;
 	default:
 		ret = rl_endpoint_fill(skb,
@@ -389,8 +413,31 @@ err:
 	genl_set_err(&rl_genl_family, net, 0, 0, -ENOBUFS);
 }
 
+/* A change that no request made (a VRF went away). */
+void rl_notify_net(struct rl_net *rn, const struct rl_object *obj, u8 cmd)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&rl_genl_family, rn->net, 0))
+		return;
+	skb = rl_reply_alloc(obj);
+	if (!skb)
+		goto err;
+	if (WARN_ON_ONCE(rl_object_msg(skb, obj, 0, 0, 0, cmd, NULL))) {
+		nlmsg_free(skb);
+		goto err;
+	}
+	genlmsg_multicast_netns(&rl_genl_family, rn->net, skb, 0, 0,
+				GFP_KERNEL);
+	return;
+err:
+	genl_set_err(&rl_genl_family, rn->net, 0, 0, -ENOBUFS);
+}
+
 static enum rl_kind rl_cmd_kind(u8 cmd)
 {
+	if (cmd >= RESLINK_CMD_NETWORK_NEW && cmd <= RESLINK_CMD_NETWORK_SET)
+		return RL_NETWORK;
 	if (cmd <= RESLINK_CMD_GATEWAY_SET)
 		return RL_GATEWAY;
 	if (cmd <= RESLINK_CMD_RESOURCE_UNSHARE)
@@ -430,6 +477,9 @@ static const rl_handler_t rl_handlers[RESLINK_CMD_MAX + 1] = {
 	[RESLINK_CMD_ENDPOINT_GET] = rl_get,
 	[RESLINK_CMD_ENDPOINT_ACCEPT] = rl_endpoint_accept,
 	[RESLINK_CMD_ENDPOINT_REJECT] = rl_endpoint_reject,
+	[RESLINK_CMD_NETWORK_NEW] = rl_network_new,
+	[RESLINK_CMD_NETWORK_DEL] = rl_network_del,
+	[RESLINK_CMD_NETWORK_GET] = rl_get,
 };
 
 static int rl_doit(struct sk_buff *skb, struct genl_info *info)
@@ -465,6 +515,7 @@ static int rl_doit(struct sk_buff *skb, struct genl_info *info)
 struct rl_dump_ctx {
 	u64 last_id;
 	enum rl_kind kind;
+	bool default_sent;		/* networks: "default" (id 0) first */
 };
 
 static struct rl_dump_ctx *rl_dump_ctx(struct netlink_callback *cb)
@@ -482,6 +533,7 @@ static int rl_dump_start(struct netlink_callback *cb)
 
 	ctx->last_id = 0;
 	ctx->kind = rl_cmd_kind(genl_dumpit_info(cb)->op.cmd);
+	ctx->default_sent = false;
 	/*
 	 * The first part of a dump is built before the reader's first
 	 * recvmsg() tells netlink how big its buffer is: without room for
@@ -507,6 +559,18 @@ static int rl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&rn->lock);
 	/* 0 tells nl_dump_check_consistent() nothing: never use it. */
 	cb->seq = (u32)rn->generation ?: 1;
+	if (ctx->kind == RL_NETWORK && !ctx->default_sent) {
+		ret = rl_object_msg(skb, &rn->default_network.obj,
+				    NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				    rl_get_cmd[ctx->kind], cb);
+		if (ret) {
+			mutex_unlock(&rn->lock);
+			return ret;
+		}
+		ctx->default_sent = true;
+		sent++;
+	}
 	obj = NULL;
 	if (ctx->last_id)
 		obj = rl_object_by_id(rn, ctx->kind, ctx->last_id);
@@ -577,6 +641,9 @@ static const struct genl_ops rl_ops[] = {
 	RL_OP_GET(RESLINK_CMD_ENDPOINT_GET),
 	RL_OP_CHANGE(RESLINK_CMD_ENDPOINT_ACCEPT, rl_ref_policy),
 	RL_OP_CHANGE(RESLINK_CMD_ENDPOINT_REJECT, rl_ref_policy),
+	RL_OP_CHANGE(RESLINK_CMD_NETWORK_NEW, rl_network_new_policy),
+	RL_OP_CHANGE(RESLINK_CMD_NETWORK_DEL, rl_ref_policy),
+	RL_OP_GET(RESLINK_CMD_NETWORK_GET),
 };
 
 static const struct genl_multicast_group rl_mcgrps[] = {

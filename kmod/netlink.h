@@ -73,7 +73,8 @@ struct rl_object *rl_find(struct rl_req *req, enum rl_kind kind,
 int rl_check_new_name(struct rl_req *req, enum rl_kind kind);
 int rl_hooks_get(struct rl_req *req);
 void rl_hooks_abort(struct rl_req *req);
-int rl_check_addrs_free(struct rl_req *req, const struct nlattr *nla);
+int rl_check_addrs_free(struct rl_req *req, const struct rl_network *nw,
+			const struct nlattr *nla);
 struct rl_binding *rl_binding_new(const struct rl_addr *addr);
 
 size_t rl_addrs_size(unsigned int n);
@@ -92,6 +93,7 @@ int rl_put_common(struct sk_buff *skb, const struct rl_object *obj,
 
 /* Announces an object (as a GET would reply) to the events group. */
 void rl_notify(struct rl_req *req, const struct rl_object *obj, u8 cmd);
+void rl_notify_net(struct rl_net *rn, const struct rl_object *obj, u8 cmd);
 /* Allocated before a change is committed, so the reply cannot fail. */
 struct sk_buff *rl_reply_alloc(const struct rl_object *obj);
 int rl_reply_send(struct rl_req *req, struct sk_buff *skb,
@@ -109,6 +111,14 @@ int rl_resource_share(struct rl_req *req);
 int rl_resource_unshare(struct rl_req *req);
 size_t rl_resource_size(const struct rl_resource *res);
 int rl_resource_fill(struct sk_buff *skb, const struct rl_resource *res);
+
+int rl_network_new(struct rl_req *req);
+int rl_network_del(struct rl_req *req);
+struct rl_network *rl_network_find(struct rl_req *req);
+size_t rl_network_size(const struct rl_network *nw);
+size_t rl_network_ref_size(void);
+int rl_put_network_ref(struct sk_buff *skb, const struct rl_network *nw);
+int rl_network_fill(struct sk_buff *skb, const struct rl_network *nw);
 
 int rl_endpoint_new(struct rl_req *req);
 int rl_endpoint_del(struct rl_req *req);

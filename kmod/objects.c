@@ -116,6 +116,8 @@ struct rl_object *rl_object_by_name(struct rl_net *rn, enum rl_kind kind,
 	lockdep_assert_held(&rn->lock);
 	if (strscpy(key, name, sizeof(key)) < 0)
 		return NULL;
+	if (kind == RL_NETWORK && !strcmp(key, RESLINK_NETWORK_DEFAULT))
+		return &rn->default_network.obj;
 	return rhashtable_lookup_fast(&rn->names[kind], key, rl_name_params);
 }
 
@@ -125,6 +127,8 @@ struct rl_object *rl_object_by_id(struct rl_net *rn, enum rl_kind kind,
 	struct rl_object *obj;
 
 	lockdep_assert_held(&rn->lock);
+	if (kind == RL_NETWORK && !id)
+		return &rn->default_network.obj;
 	obj = rhashtable_lookup_fast(&rn->ids, &id, rl_id_params);
 	return obj && obj->kind == kind ? obj : NULL;
 }
@@ -205,6 +209,7 @@ void rl_objects_flush(struct rl_net *rn)
 {
 	struct rl_object *obj, *tmp;
 	struct rl_resource *res;
+	struct rl_network *nw;
 	struct rl_endpoint *ep;
 	struct rl_gateway *gw;
 
@@ -228,4 +233,13 @@ void rl_objects_flush(struct rl_net *rn)
 		rl_object_unpublish(rn, obj);
 		rl_gateway_free(gw);
 	}
+	list_for_each_entry_safe(obj, tmp, &rn->objects[RL_NETWORK], list) {
+		nw = container_of(obj, struct rl_network, obj);
+		if (nw->vrf_ifindex)
+			xa_erase(&rn->vrfs, nw->vrf_ifindex);
+		xa_erase(&rn->zones, nw->zone);
+		rl_object_unpublish(rn, obj);
+		rl_network_free(nw);
+	}
+	rn->nr_networks = 0;
 }

@@ -21,6 +21,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
+#include <linux/xarray.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/netfilter.h>
 #include <linux/reslink.h>
@@ -87,6 +88,7 @@ enum rl_counter {
 	RL_DROP_NO_TARGET,
 	RL_DROP_SNAT,
 	RL_DROP_INBOUND,
+	RL_DROP_CROSSING,
 	RL_NR_COUNTERS
 };
 
@@ -109,6 +111,7 @@ enum rl_kind {
 	RL_GATEWAY,
 	RL_RESOURCE,
 	RL_ENDPOINT,
+	RL_NETWORK,
 	RL_NR_KINDS
 };
 
@@ -126,8 +129,26 @@ struct rl_object {
 	struct rl_pcpu_stats __percpu *stats;
 };
 
+/*
+ * An isolated address space: the links enslaved to one VRF device, or, for
+ * the namespace's implicit network "default" (id 0, owner 0, embedded in
+ * struct rl_net), the links enslaved to none. Its conntrack zone keeps its
+ * connections apart from identical ones of other networks and keys its
+ * addresses in the address table. See docs/datapath.md, "Networks".
+ */
+struct rl_network {
+	struct rl_object obj;
+	int vrf_ifindex;		/* 0: default, or the VRF is gone */
+	char vrf[IFNAMSIZ];		/* "" for default */
+	u16 zone;			/* 0 for default */
+	/* Templates attached before conntrack (nat.c); NULL for default. */
+	struct nf_conn *tmpl_orig;	/* zone in the original direction */
+	struct nf_conn *tmpl_both;	/* zone in both directions */
+};
+
 struct rl_gateway {
 	struct rl_object obj;
+	struct rl_network *network;
 	struct rl_addrs *addrs;		/* immutable */
 	u16 snat_first, snat_last;
 	struct rl_rules *egress;	/* immutable, never NULL */
@@ -162,9 +183,10 @@ struct rl_resource {
  * readers load it with READ_ONCE().
  */
 struct rl_binding {
-	struct rhash_head node;		/* rl_net->addrs, keyed on addr */
+	struct rhash_head node;		/* rl_net->addrs, keyed on addr, zone */
 	struct rcu_head rcu;
-	struct rl_addr addr;		/* the key */
+	struct rl_addr addr;		/* the key: the address ... */
+	u32 zone;			/* ... in the network of this zone */
 	struct rl_endpoint *ep;		/* NULL for a gateway address */
 	struct rl_gateway *gw;		/* set for a gateway address */
 	struct rl_resource *res;	/* what a connection here reaches */
@@ -177,6 +199,7 @@ struct rl_binding {
 
 struct rl_endpoint {
 	struct rl_object obj;
+	struct rl_network *network;
 	struct rl_resource *resource;	/* single or group */
 	struct list_head res_node;	/* in resource->endpoints */
 	u8 state;			/* RESLINK_STATE_*, WRITE_ONCE */
@@ -209,6 +232,11 @@ struct rl_net {
 	unsigned int max_objects[RL_NR_KINDS];
 	unsigned int max_endpoint_addrs;
 	struct ctl_table_header *sysctl;
+	struct rl_network default_network;
+	/* Networks by VRF ifindex and by zone, for the packet path. */
+	struct xarray vrfs;
+	struct xarray zones;
+	unsigned int nr_networks;	/* besides default; WRITE_ONCE */
 };
 
 extern unsigned int rl_net_id;
@@ -245,14 +273,26 @@ void rl_bindings_free(struct rl_binding **b, unsigned int n);
 void rl_gateway_free(struct rl_gateway *gw);
 void rl_resource_free(struct rl_resource *res);
 void rl_endpoint_free(struct rl_endpoint *ep);
+void rl_network_free(struct rl_network *nw);
 
-/* lookup.c */
+/* network.c */
+int rl_networks_init(struct rl_net *rn);
+void rl_networks_exit(struct rl_net *rn);
+int rl_network_notifier_init(void);
+void rl_network_notifier_exit(void);
+/* Packet path, under RCU: NULL for a VRF that is no network's. */
+struct rl_network *rl_network_of_dev(struct rl_net *rn,
+				     const struct net_device *dev);
+struct rl_network *rl_network_of_zone(struct rl_net *rn, u16 zone);
+
+/* lookup.c: addresses are unique per network (zone), not per namespace. */
 int rl_lookup_init(struct rl_net *rn);
 void rl_lookup_exit(struct rl_net *rn);
 /* Packet path: under rcu_read_lock(); addr fully zeroed but for the key. */
-struct rl_binding *rl_lookup(struct rl_net *rn, const struct rl_addr *addr);
+struct rl_binding *rl_lookup(struct rl_net *rn, u16 zone,
+			     const struct rl_addr *addr);
 /* Control plane: whether an address is bound, outside RCU sections. */
-bool rl_lookup_taken(struct rl_net *rn, const struct rl_addr *addr);
+bool rl_lookup_taken(struct rl_net *rn, u16 zone, const struct rl_addr *addr);
 int rl_lookup_insert(struct rl_net *rn, struct rl_binding *b);
 void rl_lookup_remove(struct rl_net *rn, struct rl_binding *b);
 
@@ -270,6 +310,10 @@ void rl_nat_cut_endpoint(struct rl_net *rn, const struct rl_endpoint *ep);
 void rl_nat_cut_resource(struct rl_net *rn, const struct rl_resource *res,
 			 const struct rl_addrs *removed_targets);
 void rl_nat_cut_gateway(struct rl_net *rn, const struct rl_gateway *gw);
+/* Every connection in or through a network: its VRF is gone. */
+void rl_nat_cut_network(struct rl_net *rn, const struct rl_network *nw);
+/* Conntrack templates carrying a network's zone; process context. */
+int rl_nat_templates(struct net *net, struct rl_network *nw);
 /* The endpoint's connections in conntrack now; rl_net->lock held. */
 u64 rl_nat_active(const struct rl_endpoint *ep);
 void rl_nat_release_binding(struct rl_binding *b);

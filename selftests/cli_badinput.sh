@@ -4,9 +4,12 @@
 # Bad input through the reslink tool: each case must exit as ip(8) does (1
 # for a usage or syntax error found by the tool, 2 for a request the kernel
 # rejected), print a message on stderr, and change nothing: the JSON of
-# "gateway show", "resource show" and "endpoint show" stays byte-identical.
+# "network show", "gateway show", "resource show" and "endpoint show" stays
+# byte-identical.
 #
 #   $NS_F fabric: c0 (10.0.0.1/24, fd00::1/64), p0 (10.1.0.1/24, fd01::1/64)
+#   network nx (account 111): VRF vrf-x with x0; gwx 10.1.0.70 in it
+#   vrf-y: a VRF of no network
 #   gw1 10.1.0.50 fd01::50 --- res1 (single, 10.1.0.20:5432, acceptance-required)
 #        |                      |-- ep1 10.0.0.100 (owner), ep2 10.0.0.102 (account 333, pending)
 #        +--------------------- g1 (group) -- ch1 (child 10.1.0.30)
@@ -22,11 +25,10 @@ require_cmd jq ip
 TMP=$(mktemp -d)
 test_cleanup() { rm -rf "$TMP"; }
 
+# One batch, one process: the state is read after every case.
 state() {
-	local obj
-	for obj in gateway resource endpoint; do
-		ip netns exec "$NS_F" "$RESLINK" -j $obj show
-	done
+	printf '%s show\n' network gateway resource endpoint |
+		ip netns exec "$NS_F" "$RESLINK" -j -b -
 }
 
 long_name=$(printf 'n%.0s' {1..64})
@@ -89,6 +91,15 @@ CASES=(
 	"1|endpoint reject ep1 now"
 	"1|endpoint del"
 	"1|stats router"
+	"1|network add n9"
+	"1|network add n9 vrf"
+	"1|network add n9 vrf bad/name"
+	"1|network add vpc-abc vrf vrf-y"
+	"1|network add n9 vrf vrf-y vrf vrf-y"
+	"1|network del"
+	"1|gateway add gw9 addr 10.1.0.90 network vpc-xyz"
+	"1|gateway add gw9 addr 10.1.0.90 network nx network nx"
+	"1|endpoint add e9 resource res1 addr 10.0.0.120 network"
 	# rejected by the kernel, exit 2
 	"2|gateway add gw1 addr 10.1.0.91"
 	"2|gateway add gw9 addr 10.1.0.50"
@@ -120,6 +131,24 @@ CASES=(
 	"2|endpoint del vpce-0000000000000ffff"
 	"2|endpoint accept nosuch"
 	"2|stats endpoint nosuch"
+	"2|network add n9 vrf nosuchvrf"
+	"2|network add n9 vrf c0"
+	"2|network add n9 vrf vrf-x"
+	"2|network add nx vrf vrf-y"
+	"2|network add default vrf vrf-y"
+	"2|network del nx"
+	"2|-a 111 network del nx"
+	"2|network del default"
+	"2|network del nosuch"
+	"2|stats network nosuch"
+	"2|gateway add gw9 addr 10.1.0.90 network nosuch"
+	"2|gateway add gw9 addr 10.1.0.90 network nx"
+	"2|-a 222 gateway add gw9 addr 10.1.0.90 network nx"
+	"2|-a 111 gateway add gw9 addr 10.1.0.90 network nx dev c0"
+	"2|-a 111 gateway add gw9 addr 10.1.0.70 network nx"
+	"2|gateway add gw9 addr 10.1.0.90 dev x0"
+	"2|-a 333 endpoint add e9 resource res1 addr 10.0.0.120 network nx"
+	"2|endpoint add e9 resource res1 addr 10.0.0.120 dev x0"
 )
 
 run_cases() {
@@ -167,6 +196,12 @@ rl resource add ch1 type child group g1 ip 10.1.0.30
 rl endpoint add ep1 resource res1 addr 10.0.0.100 dev c0
 rl resource share res1 account 333
 rl -a 333 endpoint add ep2 resource res1 addr 10.0.0.102
+f ip link add vrf-x type vrf table 10
+f ip link add vrf-y type vrf table 20
+f ip link add x0 type dummy
+f ip link set x0 master vrf-x
+rl -a 111 network add nx vrf vrf-x
+rl -a 111 gateway add gwx addr 10.1.0.70 network nx dev x0
 
 run_cases
 check_messages

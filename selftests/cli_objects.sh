@@ -481,7 +481,7 @@ test_stats() {
 	rl resource add r type single gateway gw ip 10.1.0.20 port 80
 	rl endpoint add e resource r addr 10.0.0.100
 	js=$(rl -j stats)
-	expect_eq "$(jv "$js" 'map("\(.object) \(.name)") | join(",")')" "gateway gw,resource r,endpoint e" "stats objects"
+	expect_eq "$(jv "$js" 'map("\(.object) \(.name)") | join(",")')" "gateway gw,resource r,endpoint e,network default" "stats objects"
 	expect_eq "$(jv "$js" '.[2].stats.admitted')" 0 "admitted before traffic"
 	js=$(rl -j stats endpoint e)
 	expect_eq "$(jv "$js" 'length')" 1 "stats of one endpoint"

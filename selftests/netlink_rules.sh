@@ -11,8 +11,9 @@
 # endpoints get one pool or prefix address per child, a later child the
 # next free one, and a child that cannot get one everywhere is not created;
 # in-use objects are not deleted (no cascade); ids are never reused; events
-# carry what GET replies. Every rejected request leaves the state dump
-# byte-identical.
+# carry what GET replies; networks take a VRF of their own, addresses are
+# unique per network, only a network's owner puts objects in it. Every
+# rejected request leaves the state dump byte-identical.
 #
 #   $ns: nl_malformed --mode rules
 set -euo pipefail
@@ -23,6 +24,8 @@ prog=$TOP/selftests/progs/nl_malformed
 require_root
 pp make -s -C "$TOP/selftests/progs"
 ns_add "rl-rules-$SUFFIX"
+pp ip -n "rl-rules-$SUFFIX" link add vrf-a type vrf table 10
+pp ip -n "rl-rules-$SUFFIX" link add vrf-b type vrf table 20
 
 mark=$(klog_mark "netlink_rules start")
 pp ip netns exec "rl-rules-$SUFFIX" "$prog" --mode rules

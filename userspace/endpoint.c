@@ -11,7 +11,7 @@ static int usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: reslink endpoint add NAME resource RES { addr ADDR [addr ADDR]... | prefix PREFIX }\n"
-		"                            [dev IFNAME] [RULE]...\n"
+		"                            [network NETWORK] [dev IFNAME] [RULE]...\n"
 		"       reslink endpoint { accept | reject } NAME\n"
 		"       reslink endpoint del NAME\n"
 		"       reslink endpoint show [NAME]\n"
@@ -20,7 +20,9 @@ static int usage(FILE *f)
 		"NAME and RES may be ids (vpce-..., rcfg-...). For a group resource the\n"
 		"addresses (or every host address of PREFIX) are a pool: one address per\n"
 		"child, in order. Ingress rules match the client's address and the port;\n"
-		"without rules every client is allowed.\n");
+		"without rules every client is allowed. The addresses are in NETWORK\n"
+		"(default: \"default\"), which the acting account must own; IFNAME must be\n"
+		"one of its links.\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -29,6 +31,8 @@ static int endpoint_add(int argc, char **argv)
 	static struct rl_addrs addrs;
 	static struct rl_rules rules;
 	const char *name, *dev = NULL, *why;
+	struct rl_ref network = { 0 };
+	bool has_network = false;
 	struct rl_ref resource = { 0 };
 	struct rl_prefix prefix;
 	bool has_resource = false, has_prefix = false;
@@ -66,6 +70,10 @@ static int endpoint_add(int argc, char **argv)
 			NEXT_ARG(HINT);
 			if ((ret = arg_dev(HINT, *argv, &dev)))
 				return ret;
+		} else if (!strcmp(*argv, "network")) {
+			NEXT_ARG(HINT);
+			if ((ret = arg_network(HINT, *argv, &network, &has_network)))
+				return ret;
 		} else if (!strcmp(*argv, "allow")) {
 			if ((ret = arg_rule(HINT, &argc, &argv, &rules)))
 				return ret;
@@ -94,6 +102,7 @@ static int endpoint_add(int argc, char **argv)
 		put_rules(nlh, &rules);
 	if (dev)
 		mnl_attr_put_strz(nlh, RESLINK_A_IFNAME, dev);
+	put_network(nlh, &network, has_network);
 	return cmd_create(nlh, KIND_ENDPOINT, name, dev);
 }
 

@@ -11,13 +11,15 @@ static int usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: reslink gateway add NAME addr ADDR [addr ADDR]... [snat-ports LO-HI]\n"
-		"                           [dev IFNAME] [RULE]...\n"
+		"                           [network NETWORK] [dev IFNAME] [RULE]...\n"
 		"       reslink gateway del NAME\n"
 		"       reslink gateway show [NAME]\n"
 		"RULE := allow PREFIX [proto { tcp | udp | tcp,udp }] [port SPEC]\n"
 		"SPEC := { PORT | LO-HI }[,{ PORT | LO-HI }]...\n"
 		"NAME may be the gateway's id (rgw-...). Egress rules match the target\n"
-		"address and port; without rules every target is allowed.\n");
+		"address and port; without rules every target is allowed. The gateway's\n"
+		"addresses and targets are in NETWORK (default: \"default\"), which the\n"
+		"acting account must own; IFNAME must be one of its links.\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -26,6 +28,8 @@ static int gateway_add(int argc, char **argv)
 	static struct rl_addrs addrs;
 	static struct rl_rules rules;
 	const char *name, *dev = NULL, *why;
+	struct rl_ref network = { 0 };
+	bool has_network = false;
 	struct rl_range snat;
 	bool has_snat = false;
 	struct nlmsghdr *nlh;
@@ -55,6 +59,10 @@ static int gateway_add(int argc, char **argv)
 			NEXT_ARG(HINT);
 			if ((ret = arg_dev(HINT, *argv, &dev)))
 				return ret;
+		} else if (!strcmp(*argv, "network")) {
+			NEXT_ARG(HINT);
+			if ((ret = arg_network(HINT, *argv, &network, &has_network)))
+				return ret;
 		} else if (!strcmp(*argv, "allow")) {
 			if ((ret = arg_rule(HINT, &argc, &argv, &rules)))
 				return ret;
@@ -78,6 +86,7 @@ static int gateway_add(int argc, char **argv)
 		put_rules(nlh, &rules);
 	if (dev)
 		mnl_attr_put_strz(nlh, RESLINK_A_IFNAME, dev);
+	put_network(nlh, &network, has_network);
 	return cmd_create(nlh, KIND_GATEWAY, name, dev);
 }
 

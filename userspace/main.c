@@ -13,7 +13,7 @@ static int usage(FILE *f)
 		"Usage: reslink [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       reslink [OPTIONS] -b FILE\n"
 		"       reslink -V\n"
-		"OBJECT := { gateway | resource | endpoint | stats | monitor | save | apply }\n"
+		"OBJECT := { network | gateway | resource | endpoint | stats | monitor | save | apply }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NETNS | -a[ccount] ACCOUNT |\n"
 		"             -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 		"\n"
@@ -24,21 +24,22 @@ static int usage(FILE *f)
 		"  -b FILE     run the commands in FILE, one a line ('-': stdin)\n"
 		"  -V          print the tool's and the loaded module's version\n"
 		"\n"
-		"reslink gateway add NAME addr ADDR [addr ADDR]... [snat-ports LO-HI] [dev IFNAME] [RULE]...\n"
+		"reslink network add NAME vrf VRFDEV\n"
+		"reslink gateway add NAME addr ADDR [addr ADDR]... [snat-ports LO-HI] [network NET] [dev IFNAME] [RULE]...\n"
 		"reslink resource add NAME type single gateway GW TARGET port SPEC [OPTS]\n"
 		"reslink resource add NAME type group gateway GW port SPEC [OPTS]\n"
 		"reslink resource add NAME type child group GROUP TARGET [port SPEC] [OPTS]\n"
 		"reslink resource { share | unshare } NAME account ACCOUNT\n"
 		"reslink resource resolve NAME [resolve-netns NETNS] [family inet|inet6]\n"
-		"reslink endpoint add NAME resource RES { addr ADDR... | prefix PREFIX } [dev IFNAME] [RULE]...\n"
+		"reslink endpoint add NAME resource RES { addr ADDR... | prefix PREFIX } [network NET] [dev IFNAME] [RULE]...\n"
 		"reslink endpoint { accept | reject } NAME\n"
-		"reslink { gateway | resource | endpoint } { del NAME | show [NAME] }\n"
-		"reslink stats [ { gateway | resource | endpoint } [NAME] ]\n"
+		"reslink { network | gateway | resource | endpoint } { del NAME | show [NAME] }\n"
+		"reslink stats [ { network | gateway | resource | endpoint } [NAME] ]\n"
 		"reslink monitor\n"
 		"reslink save\n"
 		"reslink apply FILE\n"
 		"\n"
-		"Every NAME may also be the object's id (rgw-..., rcfg-..., vpce-...).\n"
+		"Every NAME may also be the object's id (vpc-..., rgw-..., rcfg-..., vpce-...).\n"
 		"\"reslink OBJECT help\" tells more.\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
@@ -54,6 +55,7 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } objects[] = {
+	{ "network", do_network },
 	{ "gateway", do_gateway },
 	{ "resource", do_resource },
 	{ "endpoint", do_endpoint },

@@ -38,8 +38,8 @@ int do_monitor(int argc, char **argv)
 
 	if (argc > 0 && is_help(argv[0])) {
 		printf("Usage: reslink monitor\n"
-		       "Prints each change (new, del, set) of a gateway, resource or\n"
-		       "endpoint until interrupted; with -j, one JSON object a line.\n");
+		       "Prints each change (new, del, set) of a network, gateway, resource\n"
+		       "or endpoint until interrupted; with -j, one JSON object a line.\n");
 		return 0;
 	}
 	if (argc > 0)

@@ -23,6 +23,8 @@ static const uint8_t kind_cmds[KIND_MAX][4] = {
 			    RESLINK_CMD_RESOURCE_GET, RESLINK_CMD_RESOURCE_SET },
 	[KIND_ENDPOINT] = { RESLINK_CMD_ENDPOINT_NEW, RESLINK_CMD_ENDPOINT_DEL,
 			    RESLINK_CMD_ENDPOINT_GET, RESLINK_CMD_ENDPOINT_SET },
+	[KIND_NETWORK] = { RESLINK_CMD_NETWORK_NEW, RESLINK_CMD_NETWORK_DEL,
+			   RESLINK_CMD_NETWORK_GET, RESLINK_CMD_NETWORK_SET },
 };
 
 uint8_t kind_cmd(enum rl_kind kind, int which)
@@ -322,6 +324,21 @@ int obj_decode(const struct nlmsghdr *nlh, struct rl_obj *obj)
 		case RESLINK_A_STATS:
 			decode_stats(attr, obj);
 			break;
+		case RESLINK_A_NETWORK_ID:
+			get_u64(attr, &obj->network_id);
+			break;
+		case RESLINK_A_NETWORK_NAME:
+			copy_str(obj->network_name, sizeof(obj->network_name), attr);
+			break;
+		case RESLINK_A_VRF:
+			copy_str(obj->vrf, sizeof(obj->vrf), attr);
+			break;
+		case RESLINK_A_ZONE:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
+				obj->zone = mnl_attr_get_u16(attr);
+				obj->has_zone = true;
+			}
+			break;
 		}
 	}
 	return 0;
@@ -478,10 +495,30 @@ static void print_head(const struct rl_obj *obj)
 		     format_account(buf, sizeof(buf), obj->owner));
 }
 
+/* Gateways and endpoints outside the default network name theirs. */
+static void print_network_ref(const struct rl_obj *obj)
+{
+	if (obj->network_id)
+		print_ref("network", KIND_NETWORK, obj->network_name,
+			  obj->network_id);
+}
+
+static void print_network(const struct rl_obj *obj)
+{
+	if (obj->vrf[0])
+		print_string(PRINT_ANY, "vrf", " vrf %s", obj->vrf);
+	/* A network whose VRF device was deleted. */
+	if (obj->id)
+		print_bool(PRINT_ANY, "detached", " detached", !obj->vrf[0]);
+	if (obj->has_zone)
+		print_u64(PRINT_ANY, "zone", " zone %" PRIu64, obj->zone);
+}
+
 static void print_gateway(const struct rl_obj *obj)
 {
 	char buf[16];
 
+	print_network_ref(obj);
 	print_addr_list("addrs", " addr %s", &obj->addrs);
 	if (obj->has_snat_ports) {
 		print_string(PRINT_FP, NULL, " snat-ports %s",
@@ -535,6 +572,7 @@ static void print_endpoint(const struct rl_obj *obj)
 
 	print_ref("resource", KIND_RESOURCE, obj->resource_name,
 		  obj->resource_id);
+	print_network_ref(obj);
 	print_string(PRINT_ANY, "state", " state %s", state_str(obj->state));
 	if (obj->has_prefix)
 		print_string(PRINT_ANY, "prefix", " prefix %s",
@@ -568,6 +606,9 @@ void print_obj_fields(const struct rl_obj *obj)
 		break;
 	case KIND_RESOURCE:
 		print_resource(obj);
+		break;
+	case KIND_NETWORK:
+		print_network(obj);
 		break;
 	default:
 		print_endpoint(obj);

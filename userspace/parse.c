@@ -19,12 +19,14 @@ static const char *const kind_names[KIND_MAX] = {
 	[KIND_GATEWAY] = "gateway",
 	[KIND_RESOURCE] = "resource",
 	[KIND_ENDPOINT] = "endpoint",
+	[KIND_NETWORK] = "network",
 };
 
 static const char *const id_prefixes[KIND_MAX] = {
 	[KIND_GATEWAY] = "rgw-",
 	[KIND_RESOURCE] = "rcfg-",
 	[KIND_ENDPOINT] = "vpce-",
+	[KIND_NETWORK] = "vpc-",
 };
 
 /* An id is the prefix and exactly this many lower-case hex digits. */
@@ -238,7 +240,7 @@ int parse_name(const char *s, const char **why)
 	}
 	for (k = 0; k < KIND_MAX; k++) {
 		if (!strncmp(s, id_prefixes[k], strlen(id_prefixes[k]))) {
-			*why = "a name must not start with an id prefix (rgw-, rcfg-, vpce-)";
+			*why = "a name must not start with an id prefix (rgw-, rcfg-, vpce-, vpc-)";
 			return -1;
 		}
 	}
@@ -483,6 +485,7 @@ const char *stat_name(unsigned int attr)
 		[RESLINK_STATS_A_DROP_SNAT] = "drop_snat",
 		[RESLINK_STATS_A_DROP_INBOUND] = "drop_inbound",
 		[RESLINK_STATS_A_ACTIVE] = "active",
+		[RESLINK_STATS_A_DROP_CROSSING] = "drop_crossing",
 	};
 
 	return attr <= RESLINK_STATS_A_MAX ? names[attr] : NULL;

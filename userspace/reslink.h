@@ -17,7 +17,7 @@
 #define EXIT_USAGE	1
 #define EXIT_KERNEL	2
 
-enum rl_kind { KIND_GATEWAY, KIND_RESOURCE, KIND_ENDPOINT, KIND_MAX };
+enum rl_kind { KIND_GATEWAY, KIND_RESOURCE, KIND_ENDPOINT, KIND_NETWORK, KIND_MAX };
 
 struct rl_addr {
 	int family;			/* AF_INET or AF_INET6 */
@@ -173,7 +173,9 @@ struct rl_obj {
 	uint64_t id;
 	uint64_t owner;
 	unsigned int type;
-	uint64_t gateway_id, group_id, resource_id;
+	uint64_t gateway_id, group_id, resource_id, network_id;
+	bool has_zone;
+	unsigned int zone;
 	bool has_snat_ports;
 	uint32_t snat_ports;
 	uint32_t protocols, flags, idle_timeout;
@@ -191,6 +193,8 @@ struct rl_obj {
 	char gateway_name[RESLINK_NAME_MAXLEN + 1];
 	char group_name[RESLINK_NAME_MAXLEN + 1];
 	char resource_name[RESLINK_NAME_MAXLEN + 1];
+	char network_name[RESLINK_NAME_MAXLEN + 1];
+	char vrf[IFNAMSIZ];
 	char dns_name[RESLINK_DNS_NAME_MAXLEN + 1];
 	char domain[RESLINK_DNS_NAME_MAXLEN + 1];
 	/* A decode clears everything above; below, it resets only counts. */
@@ -248,6 +252,11 @@ void print_flush_line(void);
 int do_gateway(int argc, char **argv);
 int do_resource(int argc, char **argv);
 int do_endpoint(int argc, char **argv);
+int do_network(int argc, char **argv);
+int arg_network(const char *hint, const char *arg, struct rl_ref *network,
+		bool *has_network);
+void put_network(struct nlmsghdr *nlh, const struct rl_ref *network,
+		 bool has_network);
 int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 int do_save(int argc, char **argv);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * reslink save: the configuration as batch commands that "reslink -b"
- * reads back into the same state: gateways, resources (groups before their
+ * reads back into the same state: networks, gateways, resources (groups before their
  * children, as ids are increasing) with their shares, then endpoints with
  * the accept or reject their state needs. Every line names its acting
  * account, since objects have different owners.
@@ -100,6 +100,29 @@ static bool shared_with(const struct res_info *res, uint64_t account)
 	return false;
 }
 
+/* The default network is implicit; a detached one cannot be restored. */
+static int network_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct save_state *st = data;
+	struct rl_obj *o = st->obj;
+
+	if (obj_decode(nlh, o))
+		return -1;
+	if (!o->id)
+		return 0;
+	if (!o->vrf[0])
+		printf("# network %s is detached (its VRF is gone)\n", o->name);
+	put_account(o->owner);
+	printf("network add %s vrf %s\n", o->name, o->vrf[0] ? o->vrf : "?");
+	return 0;
+}
+
+static void put_network_words(const struct rl_obj *o)
+{
+	if (o->network_id)
+		printf(" network %s", o->network_name);
+}
+
 static int gateway_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct save_state *st = data;
@@ -110,6 +133,7 @@ static int gateway_cb(const struct nlmsghdr *nlh, void *data)
 		return -1;
 	put_account(o->owner);
 	printf("gateway add %s", o->name);
+	put_network_words(o);
 	put_addrs_words("addr", &o->addrs);
 	if (o->has_snat_ports && o->snat_ports != RESLINK_SNAT_PORTS_DEFAULT)
 		printf(" snat-ports %s", format_range(buf, sizeof(buf), o->snat_ports));
@@ -218,6 +242,7 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	put_account(o->owner);
 	printf("endpoint add %s resource %s", o->name, res->name);
+	put_network_words(o);
 	if (o->has_prefix)
 		printf(" prefix %s", format_prefix(buf, sizeof(buf), &o->prefix));
 	else
@@ -239,10 +264,15 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 
 int do_save(int argc, char **argv)
 {
-	static const nl_msg_cb cbs[KIND_MAX] = {
-		[KIND_GATEWAY] = gateway_cb,
-		[KIND_RESOURCE] = resource_cb,
-		[KIND_ENDPOINT] = endpoint_cb,
+	/* In the order a restore needs: what is referred to first. */
+	static const struct {
+		enum rl_kind kind;
+		nl_msg_cb cb;
+	} steps[] = {
+		{ KIND_NETWORK, network_cb },
+		{ KIND_GATEWAY, gateway_cb },
+		{ KIND_RESOURCE, resource_cb },
+		{ KIND_ENDPOINT, endpoint_cb },
 	};
 	struct save_state st = { 0 };
 	char buf[ID_STRLEN];
@@ -260,8 +290,9 @@ int do_save(int argc, char **argv)
 	if (!st.obj)
 		return EXIT_KERNEL;
 	printf("# reslink save: restore with \"reslink -b FILE\"\n");
-	for (k = 0; k < KIND_MAX && !ret; k++)
-		ret = genl_dump(genl_msg(kind_cmd(k, CMD_GET), 0), cbs[k], &st);
+	for (k = 0; k < (int)(sizeof(steps) / sizeof(steps[0])) && !ret; k++)
+		ret = genl_dump(genl_msg(kind_cmd(steps[k].kind, CMD_GET), 0),
+				steps[k].cb, &st);
 	for (i = 0; i < st.n_temp && !ret; i++) {
 		put_account(st.temp[i].res->owner);
 		printf("resource unshare %s account %s\n", st.temp[i].res->name,

@@ -10,12 +10,13 @@
 static int usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: reslink stats [ { gateway | resource | endpoint } [NAME] ]\n"
+		"Usage: reslink stats [ { network | gateway | resource | endpoint } [NAME] ]\n"
 		"Counters per object: admitted (connections translated), drop-state\n"
 		"(endpoint not available), drop-port (port or protocol not offered),\n"
 		"drop-ingress, drop-egress (no allow rule matched), drop-no-target,\n"
 		"drop-snat (no free source port), drop-inbound (new connection to a\n"
-		"gateway address), active (connections in conntrack now).\n");
+		"gateway address), active (connections in conntrack now), drop-crossing\n"
+		"(a network: a packet routed into another network).\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 

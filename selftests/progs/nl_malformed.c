@@ -490,7 +490,7 @@ static void snapshot(struct answer *a)
 {
 	static const uint8_t cmds[] = {
 		RESLINK_CMD_GATEWAY_GET, RESLINK_CMD_RESOURCE_GET,
-		RESLINK_CMD_ENDPOINT_GET,
+		RESLINK_CMD_ENDPOINT_GET, RESLINK_CMD_NETWORK_GET,
 	};
 	struct answer part = {};
 	size_t i;
@@ -1158,6 +1158,104 @@ static struct nlmsghdr *bad_dump_unknown_attr(void)
 	return nlh;
 }
 
+static struct nlmsghdr *network_msg(const char *name, const char *vrf)
+{
+	struct nlmsghdr *nlh = ref_msg(RESLINK_CMD_NETWORK_NEW, name);
+
+	if (vrf)
+		mnl_attr_put_strz(nlh, RESLINK_A_VRF, vrf);
+	return nlh;
+}
+
+static struct nlmsghdr *bad_network_no_vrf(void)
+{
+	return network_msg("x1", NULL);
+}
+
+static struct nlmsghdr *bad_network_vrf_unterminated(void)
+{
+	struct nlmsghdr *nlh = network_msg("x1", NULL);
+
+	mnl_attr_put(nlh, RESLINK_A_VRF, 4, "vrfx");
+	return nlh;
+}
+
+static struct nlmsghdr *bad_network_vrf_long(void)
+{
+	return network_msg("x1", "abcdefghijklmnop");
+}
+
+static struct nlmsghdr *bad_network_unknown_vrf(void)
+{
+	return network_msg("x1", "nosuchvrf0");
+}
+
+static struct nlmsghdr *bad_network_not_vrf(void)
+{
+	return network_msg("x1", "lo");
+}
+
+static struct nlmsghdr *bad_network_name_prefix(void)
+{
+	return network_msg("vpc-x", "lo");
+}
+
+static struct nlmsghdr *bad_network_default_name(void)
+{
+	return network_msg("default", "lo");
+}
+
+static struct nlmsghdr *bad_network_zone(void)
+{
+	struct nlmsghdr *nlh = network_msg("x1", "lo");
+
+	mnl_attr_put_u16(nlh, RESLINK_A_ZONE, 7);
+	return nlh;
+}
+
+static struct nlmsghdr *bad_network_del_default(void)
+{
+	return ref_msg(RESLINK_CMD_NETWORK_DEL, "default");
+}
+
+static struct nlmsghdr *bad_network_set(void)
+{
+	return ref_msg(RESLINK_CMD_NETWORK_SET, "default");
+}
+
+static struct nlmsghdr *bad_gateway_network_unknown(void)
+{
+	struct nlmsghdr *nlh = gateway_msg("x1", "10.1.0.60");
+
+	mnl_attr_put_strz(nlh, RESLINK_A_NETWORK_NAME, "nosuchnet");
+	return nlh;
+}
+
+static struct nlmsghdr *bad_gateway_network_u32(void)
+{
+	struct nlmsghdr *nlh = gateway_msg("x1", "10.1.0.60");
+
+	mnl_attr_put_u32(nlh, RESLINK_A_NETWORK_ID, 0);
+	return nlh;
+}
+
+static struct nlmsghdr *bad_endpoint_network_both(void)
+{
+	struct nlmsghdr *nlh = endpoint_msg("x1", "base-res", "10.0.0.160");
+
+	mnl_attr_put_u64(nlh, RESLINK_A_NETWORK_ID, 0);
+	mnl_attr_put_strz(nlh, RESLINK_A_NETWORK_NAME, "default");
+	return nlh;
+}
+
+static struct nlmsghdr *bad_resource_network(void)
+{
+	struct nlmsghdr *nlh = resource_with_ports(range(80, 80));
+
+	mnl_attr_put_strz(nlh, RESLINK_A_NETWORK_NAME, "default");
+	return nlh;
+}
+
 static const struct bad bad_cases[] = {
 	{ "unknown command 0 (UNSPEC)", bad_cmd_unspec, EOPNOTSUPP, false },
 	{ "event-only command GATEWAY_SET", bad_cmd_event_only, EOPNOTSUPP, false },
@@ -1227,6 +1325,20 @@ static const struct bad bad_cases[] = {
 	{ "GET of an unknown id", bad_get_unknown_id, ENOENT, true },
 	{ "PREFIX on a single endpoint", bad_prefix_for_single, EINVAL, true },
 	{ "dump with an unknown attribute", bad_dump_unknown_attr, EINVAL, true },
+	{ "network without VRF", bad_network_no_vrf, EINVAL, true },
+	{ "network VRF without its NUL", bad_network_vrf_unterminated, EINVAL, true },
+	{ "network VRF of 16 bytes", bad_network_vrf_long, EINVAL, true },
+	{ "network on an unknown VRF", bad_network_unknown_vrf, ENODEV, true },
+	{ "network on a device that is no VRF", bad_network_not_vrf, EINVAL, true },
+	{ "network name with the id prefix vpc-", bad_network_name_prefix, EINVAL, true },
+	{ "network named default", bad_network_default_name, EEXIST, true },
+	{ "reply-only attribute ZONE", bad_network_zone, EINVAL, true },
+	{ "deleting the network default", bad_network_del_default, EINVAL, true },
+	{ "event-only command NETWORK_SET", bad_network_set, EOPNOTSUPP, false },
+	{ "gateway in an unknown network", bad_gateway_network_unknown, ENOENT, true },
+	{ "NETWORK_ID as a u32", bad_gateway_network_u32, EINVAL, true },
+	{ "both NETWORK_ID and NETWORK_NAME", bad_endpoint_network_both, EINVAL, true },
+	{ "NETWORK_NAME on a resource", bad_resource_network, EINVAL, true },
 };
 
 static int mode_malformed(void)
@@ -1239,8 +1351,9 @@ static int mode_malformed(void)
 		return KSFT_FAIL;
 	}
 	snapshot(&before);
-	if (before.nr_msgs != 6) {
-		printf("Bail out! base state has %u objects, not 6\n",
+	/* Six objects and the network "default". */
+	if (before.nr_msgs != 7) {
+		printf("Bail out! base state has %u objects, not 7\n",
 		       before.nr_msgs);
 		return KSFT_FAIL;
 	}
@@ -2106,7 +2219,9 @@ static void rules_delete_all(void)
 	}
 	expect(ref_msg(RESLINK_CMD_GATEWAY_DEL, "gw1"), 0, false, "gw1 deleted");
 	snapshot(&a);
-	tap(!a.nr_msgs, "nothing left: %u objects", a.nr_msgs);
+	/* The network "default" always exists. */
+	tap(a.nr_msgs == 1, "nothing left but the network default: %u objects",
+	    a.nr_msgs);
 	answer_free(&a);
 }
 
@@ -2153,6 +2268,45 @@ static void rules_events(void)
 	mnl_socket_close(mon);
 }
 
+static struct nlmsghdr *in_network(struct nlmsghdr *nlh, const char *net)
+{
+	mnl_attr_put_strz(nlh, RESLINK_A_NETWORK_NAME, net);
+	return nlh;
+}
+
+/* netlink_rules.sh made the VRFs vrf-a and vrf-b. */
+static void rules_networks(void)
+{
+	expect(as(network_msg("na", "vrf-a"), 111), 0, false,
+	       "network na of 111 on vrf-a");
+	expect(as(network_msg("nb", "vrf-a"), 222), EBUSY, true,
+	       "a second network on vrf-a");
+	expect(as(network_msg("nb", "vrf-b"), 222), 0, false,
+	       "network nb of 222 on vrf-b");
+	expect(as(network_msg("na", "vrf-b"), 222), EEXIST, true,
+	       "a network name taken");
+	expect(as(in_network(gateway_msg("gwa", "10.9.0.50"), "na"), 111), 0,
+	       false, "gateway gwa in na");
+	expect(as(in_network(gateway_msg("gwb", "10.9.0.50"), "nb"), 222), 0,
+	       false, "the same address in nb");
+	expect(as(in_network(gateway_msg("gwc", "10.9.0.50"), "nb"), 222),
+	       EADDRINUSE, true, "the same address twice in nb");
+	expect(as(in_network(gateway_msg("gwc", "10.9.0.51"), "na"), 222),
+	       EACCES, true, "a gateway in another account's network");
+	expect(as(ref_msg(RESLINK_CMD_NETWORK_DEL, "na"), 111), EBUSY, true,
+	       "deleting a network in use");
+	expect(ref_msg(RESLINK_CMD_NETWORK_DEL, "nb"), EACCES, true,
+	       "deleting another account's network");
+	expect(as(ref_msg(RESLINK_CMD_GATEWAY_DEL, "gwa"), 111), 0, false,
+	       "deleting gwa");
+	expect(as(ref_msg(RESLINK_CMD_GATEWAY_DEL, "gwb"), 222), 0, false,
+	       "deleting gwb");
+	expect(as(ref_msg(RESLINK_CMD_NETWORK_DEL, "na"), 111), 0, false,
+	       "deleting na");
+	expect(as(ref_msg(RESLINK_CMD_NETWORK_DEL, "nb"), 222), 0, false,
+	       "deleting nb");
+}
+
 static int mode_rules(void)
 {
 	check_unchanged = true;
@@ -2163,6 +2317,7 @@ static int mode_rules(void)
 	rules_groups();
 	rules_in_use();
 	rules_unshare();
+	rules_networks();
 	rules_delete_all();
 	rules_events();
 	return tap_exit();

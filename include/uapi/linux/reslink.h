@@ -26,12 +26,23 @@
  * endpoint  addresses owned by the fabric on consumer-facing links, bound to a
  *           resource (for a group: one address per child), optional ingress
  *           allow rules, a state.
+ * network   an isolated address space: the links enslaved to one VRF device
+ *           of the namespace, with a conntrack zone of its own. The links
+ *           enslaved to no VRF are the implicit network "default"
+ *           (RESLINK_NETWORK_DEFAULT, id 0, owner 0, zone 0), which always
+ *           exists, cannot be deleted, and which every account may use.
+ *           Gateways and endpoints are in one network each (default
+ *           "default"); a connection to an endpoint address in network C
+ *           is translated and routed in the network of the resource's
+ *           gateway, its replies return to C, and nothing else passes from
+ *           one network to another (such packets are dropped and counted as
+ *           DROP_CROSSING on the network they arrived in).
  *
  * Every object has a kernel-assigned id (u64, never reused within a
- * namespace, printed by the tool as "rgw-", "rcfg-" or "vpce-" followed by
- * 17 lower-case hex digits), a name unique per kind within the namespace
- * (RESLINK_NAME_MAXLEN bytes at most, [A-Za-z0-9._-], not starting with an id
- * prefix) and an owner account (RESLINK_A_OWNER). Requests name an object
+ * namespace, printed by the tool as "rgw-", "rcfg-", "vpce-" or "vpc-"
+ * followed by 17 lower-case hex digits), a name unique per kind within the
+ * namespace (RESLINK_NAME_MAXLEN bytes at most, [A-Za-z0-9._-], not starting
+ * with an id prefix) and an owner account (RESLINK_A_OWNER). Requests name an object
  * either by RESLINK_A_ID or by RESLINK_A_NAME, and refer to other objects by
  * RESLINK_A_<KIND>_ID or RESLINK_A_<KIND>_NAME.
  *
@@ -39,7 +50,8 @@
  * account is a number below 10^12. Only a resource's owner may share,
  * unshare, accept and reject, and delete it; only an object's owner may
  * delete it. A resource's account must own its gateway (a child's, its
- * group).
+ * group). Only a network's owner may put a gateway or an endpoint in it
+ * (but anybody may use "default").
  *
  * Addresses (of gateways, endpoints and targets) are unicast: not 0.0.0.0/8,
  * loopback, multicast, limited broadcast, :: or IPv4-mapped. An address list
@@ -55,13 +67,14 @@
  * Errors: EPERM without CAP_NET_ADMIN (or the initial namespace's, when
  * init_userns_only is set); EACCES when the acting account may not do it;
  * ENOENT for an unknown object; EEXIST for a taken name or an existing
- * share; EADDRINUSE for an address some endpoint or gateway of the namespace
- * holds; EAFNOSUPPORT for an address family that does not match; EBUSY for
- * deleting an object in use; ENOSPC for an exhausted address pool or a
- * namespace limit; E2BIG past a *_MAX limit; ENOMEM when memory runs out,
- * which is usually the caller's memory cgroup being full (objects are
- * charged to the memory cgroup of the process that creates them); EINVAL
- * (or ERANGE, from the policies) for the rest.
+ * share; EADDRINUSE for an address some endpoint or gateway of the same
+ * network holds; ENODEV for a VRF device that does not exist (or a network
+ * whose VRF is gone); EAFNOSUPPORT for an address family that does not
+ * match; EBUSY for deleting an object in use; ENOSPC for an exhausted
+ * address pool or a namespace limit; E2BIG past a *_MAX limit; ENOMEM when
+ * memory runs out, which is usually the caller's memory cgroup being full
+ * (objects are charged to the memory cgroup of the process that creates
+ * them); EINVAL (or ERANGE, from the policies) for the rest.
  *
  * Attribute types
  * ---------------
@@ -96,12 +109,17 @@
  *    RESLINK_A_NAME: required
  *    RESLINK_A_ADDRS: required, up to RESLINK_ADDRS_MAX addresses, either
  *                     family or both, unique across every endpoint and
- *                     gateway address of the namespace
+ *                     gateway address of the gateway's network
+ *    RESLINK_A_NETWORK_ID or _NAME: optional, default "default": the network
+ *                     the addresses and the resources' targets are in; the
+ *                     acting account must own it
  *    RESLINK_A_SNAT_PORTS: NLA_U32 range as in a port list, optional,
  *                          default RESLINK_SNAT_PORTS_DEFAULT
  *    RESLINK_A_RULES: egress allow rules, optional
  *    RESLINK_A_IFNAME: NLA_NUL_STRING, optional; recorded for the tool, which
- *                      adds and removes the addresses on that device
+ *                      adds and removes the addresses on that device; if
+ *                      the device exists, it must be enslaved to the
+ *                      network's VRF (to none for "default")
  *    RESLINK_A_ACCOUNT: the owner
  *  Replies with the new object as RESLINK_CMD_GATEWAY_GET does.
  *
@@ -182,6 +200,9 @@
  *      any endpoint or gateway.
  *    An empty RESLINK_A_ADDRS is refused (EINVAL).
  *    RESLINK_A_RULES: ingress allow rules, optional
+ *    RESLINK_A_NETWORK_ID or _NAME: as for gateways: the consumer's network;
+ *      addresses are unique within it, and a prefix pool skips only the
+ *      addresses held there
  *    RESLINK_A_IFNAME: as for gateways
  *    RESLINK_A_ACCOUNT: the owner
  *  State: RESLINK_STATE_AVAILABLE when the owner owns the resource or the
@@ -201,12 +222,36 @@
  *    NLA_NESTED of RESLINK_MAPPING_A_RESOURCE_ID and RESLINK_MAPPING_A_ADDR,
  *    an address attribute), _RULES, _IFNAME, _STATS.
  *
+ * RESLINK_CMD_NETWORK_NEW: create a network.
+ *    RESLINK_A_NAME: required ("default" is taken)
+ *    RESLINK_A_VRF: NLA_NUL_STRING, required: an existing VRF device (an L3
+ *                   master) of the namespace that no other network uses
+ *    RESLINK_A_ACCOUNT: the owner
+ *  The network gets the lowest free conntrack zone from 1 (ENOSPC when
+ *  none is left). Replies with the new object.
+ *
+ * RESLINK_CMD_NETWORK_DEL: RESLINK_A_ID or RESLINK_A_NAME; owner only.
+ *    Refused while a gateway or an endpoint is in it (no cascade), and for
+ *    "default". Connections left in its zone are cut.
+ *
+ * RESLINK_CMD_NETWORK_GET: as RESLINK_CMD_GATEWAY_GET; a dump starts with
+ *    "default". Replies hold RESLINK_A_ID, _NAME, _OWNER, _VRF (absent for
+ *    "default" and once the VRF device is gone), _ZONE (NLA_U16), _STATS.
+ *    Gateway and endpoint replies hold RESLINK_A_NETWORK_ID and
+ *    RESLINK_A_NETWORK_NAME.
+ *
+ * When a network's VRF device is unregistered, the network is detached: it
+ *    keeps its objects but loses its VRF (RESLINK_A_VRF absent), nothing
+ *    enters it any more, every connection that arrived in it or leaves
+ *    through one of its gateways is cut, and a RESLINK_CMD_NETWORK_SET event
+ *    announces it. It can only be deleted (once empty).
+ *
  * Statistics (RESLINK_A_STATS): NLA_NESTED of NLA_U64 counters
  * RESLINK_STATS_A_*, summed over CPUs; a counter that does not apply to an
  * object kind is left out. Gateways: ADMITTED, DROP_EGRESS, DROP_SNAT,
  * DROP_INBOUND. Resources: ADMITTED, DROP_PORT, DROP_NO_TARGET. Endpoints:
  * ADMITTED, DROP_STATE, DROP_PORT, DROP_INGRESS, DROP_NO_TARGET, DROP_SNAT,
- * ACTIVE.
+ * ACTIVE. Networks: DROP_CROSSING.
  *
  * Replies and dumps: a *_NEW request is answered with the new object (in a
  * message of the request's command) before its ACK. A dump lists objects in
@@ -242,6 +287,7 @@
 #define RESLINK_SNAT_PORTS_DEFAULT	((1024U << 16) | 65535U)
 #define RESLINK_IDLE_TIMEOUT_DEFAULT	350
 #define RESLINK_IDLE_TIMEOUT_MAX	(7 * 24 * 3600)
+#define RESLINK_NETWORK_DEFAULT		"default"
 
 enum reslink_cmd {
 	RESLINK_CMD_UNSPEC,
@@ -261,6 +307,10 @@ enum reslink_cmd {
 	RESLINK_CMD_ENDPOINT_SET,	/* events only */
 	RESLINK_CMD_ENDPOINT_ACCEPT,
 	RESLINK_CMD_ENDPOINT_REJECT,
+	RESLINK_CMD_NETWORK_NEW,
+	RESLINK_CMD_NETWORK_DEL,
+	RESLINK_CMD_NETWORK_GET,
+	RESLINK_CMD_NETWORK_SET,	/* events only */
 	__RESLINK_CMD_MAX
 };
 
@@ -297,6 +347,10 @@ enum reslink_attr {
 	RESLINK_A_STATE,		/* NLA_U8, enum reslink_state */
 	RESLINK_A_MAPPINGS,		/* NLA_NESTED, group endpoint mappings */
 	RESLINK_A_STATS,		/* NLA_NESTED, RESLINK_STATS_A_* */
+	RESLINK_A_NETWORK_ID,		/* NLA_U64 */
+	RESLINK_A_NETWORK_NAME,		/* NLA_NUL_STRING */
+	RESLINK_A_VRF,			/* NLA_NUL_STRING, a VRF device */
+	RESLINK_A_ZONE,			/* NLA_U16, replies only */
 	__RESLINK_A_MAX
 };
 
@@ -368,6 +422,7 @@ enum reslink_stats_attr {
 	RESLINK_STATS_A_DROP_SNAT,	/* no free source port (SNAT failure) */
 	RESLINK_STATS_A_DROP_INBOUND,	/* new connection to a gateway address */
 	RESLINK_STATS_A_ACTIVE,		/* connections in conntrack now */
+	RESLINK_STATS_A_DROP_CROSSING,	/* routed into another network */
 	__RESLINK_STATS_A_MAX
 };
 
