@@ -290,7 +290,7 @@ static void state_free(struct state *s)
  * are rejected: a reply attribute the fuzzer does not know is a reason to
  * teach it, not to skip it.
  */
-enum shape { S_NONE, S_U8, S_U32, S_U64, S_STR, S_NEST };
+enum shape { S_NONE, S_U8, S_U16, S_U32, S_U64, S_STR, S_NEST };
 
 static const enum shape reply_shape[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_ID] = S_U64,
@@ -319,10 +319,15 @@ static const enum shape reply_shape[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_STATE] = S_U8,
 	[RESLINK_A_MAPPINGS] = S_NEST,
 	[RESLINK_A_STATS] = S_NEST,
+	[RESLINK_A_NETWORK_ID] = S_U64,
+	[RESLINK_A_NETWORK_NAME] = S_STR,
+	[RESLINK_A_VRF] = S_STR,
+	[RESLINK_A_ZONE] = S_U16,
 };
 
 static const enum mnl_attr_data_type shape_type[] = {
-	[S_U8] = MNL_TYPE_U8, [S_U32] = MNL_TYPE_U32, [S_U64] = MNL_TYPE_U64,
+	[S_U8] = MNL_TYPE_U8, [S_U16] = MNL_TYPE_U16, [S_U32] = MNL_TYPE_U32,
+	[S_U64] = MNL_TYPE_U64,
 	[S_STR] = MNL_TYPE_NUL_STRING, [S_NEST] = MNL_TYPE_NESTED,
 };
 
@@ -1621,7 +1626,8 @@ static bool check_this;
 static bool is_request_cmd(uint8_t cmd)
 {
 	return cmd >= 1 && cmd <= RESLINK_CMD_MAX &&
-	       cmd != RESLINK_CMD_GATEWAY_SET && cmd != RESLINK_CMD_ENDPOINT_SET;
+	       cmd != RESLINK_CMD_GATEWAY_SET && cmd != RESLINK_CMD_ENDPOINT_SET &&
+	       cmd != RESLINK_CMD_NETWORK_SET;
 }
 
 /* The deepest states the sampled snapshots saw, to show they are reached. */
