@@ -97,43 +97,6 @@ netns_del_under_traffic() {
 	module_unload
 }
 
-# settled_bytes: kmalloc_bytes once what teardown hands to RCU and
-# workqueues (namespace cleanup, kfree_rcu batches, conntrack's deferred
-# frees) is done: two readings a second apart within 8 KiB of each other.
-settled_bytes() {
-	local i prev cur
-	prev=$(kmalloc_bytes)
-	for ((i = 0; i < 20; i++)); do
-		sleep 1
-		echo 3 >/proc/sys/vm/drop_caches
-		cur=$(kmalloc_bytes)
-		if ((cur - prev < 8192 && prev - cur < 8192)); then
-			echo "$cur"
-			return
-		fi
-		prev=$cur
-	done
-	echo "$cur"
-}
-
-# kmalloc_bytes: bytes in use in the kmalloc caches, after each cache
-# gave back its per-CPU slabs (which otherwise count as in use). Some names
-# are links to a merged cache: each cache counts once.
-kmalloc_bytes() {
-	local name cache total=0 objects size
-	local -A seen=()
-	for name in /sys/kernel/slab/kmalloc-*; do
-		cache=$(readlink -f "$name")
-		[[ -z ${seen[$cache]:-} ]] || continue
-		seen[$cache]=1
-		echo 1 >"$cache/shrink" 2>/dev/null || true
-		read -r objects _ <"$cache/objects"
-		size=$(<"$cache/object_size")
-		total=$((total + objects * size))
-	done
-	echo "$total"
-}
-
 # sites_in_module: allocation sites that lie in the text of a reslink.ko
 # loaded during the test (printed as bare addresses once it is gone).
 sites_in_module() {
