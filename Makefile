@@ -198,7 +198,8 @@ check-meta: all
 # host) and cached outside the tree; the module is built against it here,
 # and rebuilt for the installed kernel at the end. Its tests run slower:
 # each test's timeout is scaled. The fuzzer runs its full count
-# (RESLINK_FUZZ_COUNT). kmemleak forgets what boot allocated, and
+# (RESLINK_FUZZ_COUNT), dp_teardown_many its 20 cycles of 10,000
+# connections (RESLINK_TEARDOWN_MANY_CYCLES). kmemleak forgets what boot allocated, and
 # debug/kmemleak scans last.
 DEBUG_TESTS = debug/faults debug/kmemleak
 DEBUG_TIMEOUT ?= 21600
@@ -208,6 +209,7 @@ check-debug: tool progs
 	$(SUBMAKE) module KDIR="$$dir/build"
 	tests=$$(selftests/run -l $(T))
 	export RESLINK_FUZZ_COUNT=$${RESLINK_FUZZ_COUNT:-100000}
+	export RESLINK_TEARDOWN_MANY_CYCLES=$${RESLINK_TEARDOWN_MANY_CYCLES:-20}
 	export RESLINK_TIMEOUT_SCALE=$${RESLINK_TIMEOUT_SCALE:-6}
 	VMTEST_KERNEL="$$dir/vmlinux" VMTEST_KERNEL_MODULES="$$dir/modules" \
 		VMTEST_CPUS=$(VMTEST_SMP_CPUS) scripts/vmtest --timeout $(DEBUG_TIMEOUT) -- \
