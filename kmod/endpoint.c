@@ -440,6 +440,10 @@ int rl_endpoint_new(struct rl_req *req)
 	if (attrs[RESLINK_A_IFNAME])
 		nla_strscpy(ep->obj.ifname, attrs[RESLINK_A_IFNAME],
 			    sizeof(ep->obj.ifname));
+	ep->private_dns = nla_get_flag(attrs[RESLINK_A_PRIVATE_DNS]);
+	ret = rl_dns_check_endpoint(req, ep);
+	if (ret)
+		goto err_free;
 	ret = rl_hooks_get(req);
 	if (ret)
 		goto err_free;
@@ -698,7 +702,8 @@ size_t rl_endpoint_size(const struct rl_endpoint *ep)
 	       nla_total_size(RESLINK_NAME_MAXLEN + 1) +
 	       nla_total_size(sizeof(u8)) + rl_addrs_size(ep->nr_bindings) +
 	       rl_prefix_size() + nla_total_size(0) +
-	       ep->nr_bindings * mapping + rl_rules_size(ep->ingress);
+	       ep->nr_bindings * mapping + rl_rules_size(ep->ingress) +
+	       nla_total_size(0);
 }
 
 static int rl_put_bindings(struct sk_buff *skb, const struct rl_endpoint *ep)
@@ -766,6 +771,8 @@ int rl_endpoint_fill(struct sk_buff *skb, const struct rl_endpoint *ep)
 	    nla_put_string(skb, RESLINK_A_RESOURCE_NAME, res->obj.name) ||
 	    nla_put_u8(skb, RESLINK_A_STATE, READ_ONCE(ep->state)) ||
 	    rl_put_rules(skb, ep->ingress))
+		return -EMSGSIZE;
+	if (ep->private_dns && nla_put_flag(skb, RESLINK_A_PRIVATE_DNS))
 		return -EMSGSIZE;
 	/* A prefix pool is given by its prefix; its addresses are mapped. */
 	if (ep->prefix.addr.family) {

@@ -24,6 +24,7 @@ static int __net_init rl_net_init(struct net *net)
 
 	rn->net = net;
 	mutex_init(&rn->lock);
+	rl_dns_init(rn);
 	ret = rl_objects_init(rn);
 	if (ret)
 		return ret;

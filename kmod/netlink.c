@@ -71,6 +71,40 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * The suffix of generated names: labels of letters, digits and '-' (not at
+ * a label's ends), no final dot, so that every name made from it is a valid
+ * host name.
+ */
+static int rl_validate_dns_suffix(const struct nlattr *attr,
+				  struct netlink_ext_ack *extack)
+{
+	const char *name = nla_data(attr);
+	size_t i, label = 0, len = strlen(name);
+
+	if (!len)
+		goto bad;
+	for (i = 0; i <= len; i++) {
+		if (i == len || name[i] == '.') {
+			if (!label || name[i - 1] == '-')
+				goto bad;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(name[i]) && name[i] != '-')
+			goto bad;
+		if (!label && name[i] == '-')
+			goto bad;
+		if (++label > 63)
+			goto bad;
+	}
+	return 0;
+bad:
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "not a valid DNS suffix (labels of letters, digits and inner '-', no final dot)");
+	return -EINVAL;
+}
+
 static int rl_validate_ifname(const struct nlattr *attr,
 			      struct netlink_ext_ack *extack)
 {
@@ -168,12 +202,22 @@ static const struct nla_policy rl_endpoint_new_policy[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_IFNAME] = RL_POLICY_IFNAME,
 	[RESLINK_A_NETWORK_ID] = { .type = NLA_U64 },
 	[RESLINK_A_NETWORK_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_PRIVATE_DNS] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy rl_network_new_policy[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_NAME] = RL_POLICY_NAME,
 	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
 	[RESLINK_A_VRF] = RL_POLICY_IFNAME,
+};
+
+static const struct nla_policy rl_dns_get_policy[RESLINK_A_MAX + 1] = {
+};
+
+static const struct nla_policy rl_dns_set_policy[RESLINK_A_MAX + 1] = {
+	[RESLINK_A_DNS_SUFFIX] =
+		NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING, rl_validate_dns_suffix,
+				       RESLINK_DNS_SUFFIX_MAXLEN),
 };
 
 static const char * const rl_kind_missing[RL_NR_KINDS] = {
@@ -480,6 +524,8 @@ static const rl_handler_t rl_handlers[RESLINK_CMD_MAX + 1] = {
 	[RESLINK_CMD_NETWORK_NEW] = rl_network_new,
 	[RESLINK_CMD_NETWORK_DEL] = rl_network_del,
 	[RESLINK_CMD_NETWORK_GET] = rl_get,
+	[RESLINK_CMD_DNS_GET] = rl_dns_get,
+	[RESLINK_CMD_DNS_SET] = rl_dns_set,
 };
 
 static int rl_doit(struct sk_buff *skb, struct genl_info *info)
@@ -493,7 +539,7 @@ static int rl_doit(struct sk_buff *skb, struct genl_info *info)
 	u8 cmd = info->genlhdr->cmd;
 	int ret;
 
-	if (rl_handlers[cmd] != rl_get &&
+	if (rl_handlers[cmd] != rl_get && rl_handlers[cmd] != rl_dns_get &&
 	    !rl_change_permitted(skb, info->extack))
 		return -EPERM;
 	if (info->attrs[RESLINK_A_ACCOUNT])
@@ -644,6 +690,8 @@ static const struct genl_ops rl_ops[] = {
 	RL_OP_CHANGE(RESLINK_CMD_NETWORK_NEW, rl_network_new_policy),
 	RL_OP_CHANGE(RESLINK_CMD_NETWORK_DEL, rl_ref_policy),
 	RL_OP_GET(RESLINK_CMD_NETWORK_GET),
+	RL_OP_CHANGE(RESLINK_CMD_DNS_GET, rl_dns_get_policy),
+	RL_OP_CHANGE(RESLINK_CMD_DNS_SET, rl_dns_set_policy),
 };
 
 static const struct genl_multicast_group rl_mcgrps[] = {

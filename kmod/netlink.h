@@ -127,6 +127,11 @@ int rl_endpoint_reject(struct rl_req *req);
 size_t rl_endpoint_size(const struct rl_endpoint *ep);
 int rl_endpoint_fill(struct sk_buff *skb, const struct rl_endpoint *ep);
 
+int rl_dns_get(struct rl_req *req);
+int rl_dns_set(struct rl_req *req);
+int rl_dns_check_endpoint(struct rl_req *req, const struct rl_endpoint *ep);
+int rl_dns_check_child(struct rl_req *req, const struct rl_resource *child);
+
 /*
  * A new child takes a pool address on every endpoint of its group: planned
  * (addresses found, memory allocated) before the child is published, then

@@ -204,6 +204,7 @@ struct rl_endpoint {
 	struct list_head res_node;	/* in resource->endpoints */
 	u8 state;			/* RESLINK_STATE_*, WRITE_ONCE */
 	struct rl_rules *ingress;	/* immutable, never NULL */
+	bool private_dns;		/* claims its resource's domains */
 	struct rl_prefix prefix;	/* group pool as prefix; family 0 if not */
 	/*
 	 * The endpoint's addresses: single: all of them; group with an address
@@ -237,6 +238,7 @@ struct rl_net {
 	struct xarray vrfs;
 	struct xarray zones;
 	unsigned int nr_networks;	/* besides default; WRITE_ONCE */
+	char dns_suffix[RESLINK_DNS_SUFFIX_MAXLEN + 1];	/* dns.c */
 };
 
 extern unsigned int rl_net_id;
@@ -244,6 +246,9 @@ struct rl_net *rl_net(const struct net *net);
 
 /* The rule set of an object without rules; never freed. */
 extern struct rl_rules rl_no_rules;
+
+/* dns.c */
+void rl_dns_init(struct rl_net *rn);
 
 /* netlink.c */
 int rl_genl_init(void);

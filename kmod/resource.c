@@ -259,6 +259,9 @@ int rl_resource_new(struct rl_req *req)
 		nla_strscpy(res->domain, attrs[RESLINK_A_DOMAIN],
 			    sizeof(res->domain));
 	if (res->group) {
+		ret = rl_dns_check_child(req, res);
+		if (ret)
+			goto err_free;
 		ret = rl_child_plan(req, res, &plan);
 		if (ret)
 			goto err_free;

@@ -154,7 +154,9 @@
  *    RESLINK_A_ACCOUNT: the owner (a child must have its group's owner)
  *  A child must not carry RESLINK_A_PROTOCOLS or RESLINK_A_FLAGS; a group
  *  has at most RESLINK_ADDRS_MAX children. The targets' family must be one
- *  the gateway has an address of.
+ *  the gateway has an address of. A child's domain must not be claimed by an
+ *  endpoint with private DNS in the network of one of the group's endpoints
+ *  with private DNS (EEXIST).
  *  A new child of a group that has endpoints gets an address on each of them
  *  (the next free address of the endpoint's pool: of the child's family, and
  *  not held by any endpoint or gateway); the request fails with ENOSPC, and
@@ -204,6 +206,12 @@
  *      addresses are unique within it, and a prefix pool skips only the
  *      addresses held there
  *    RESLINK_A_IFNAME: as for gateways
+ *    RESLINK_A_PRIVATE_DNS: NLA_FLAG, optional: the endpoint claims, in its
+ *      network, the custom domain (RESLINK_A_DOMAIN) of its resource and,
+ *      for a group, those of the group's children (see DNS below). The
+ *      resource (or one of the group's children) must have a domain
+ *      (EINVAL), and no other endpoint of the network with private DNS may
+ *      claim one of the same domains, compared without case (EEXIST).
  *    RESLINK_A_ACCOUNT: the owner
  *  State: RESLINK_STATE_AVAILABLE when the owner owns the resource or the
  *  resource does not require acceptance, RESLINK_STATE_PENDING otherwise.
@@ -220,7 +228,7 @@
  *    is a prefix), _PREFIX (if given),
  *    _MAPPINGS (group: NLA_NESTED of RESLINK_MAPPINGS_A_MAPPING, each
  *    NLA_NESTED of RESLINK_MAPPING_A_RESOURCE_ID and RESLINK_MAPPING_A_ADDR,
- *    an address attribute), _RULES, _IFNAME, _STATS.
+ *    an address attribute), _RULES, _IFNAME, _PRIVATE_DNS (if set), _STATS.
  *
  * RESLINK_CMD_NETWORK_NEW: create a network.
  *    RESLINK_A_NAME: required ("default" is taken)
@@ -246,6 +254,24 @@
  *    through one of its gateways is cut, and a RESLINK_CMD_NETWORK_SET event
  *    announces it. It can only be deleted (once empty).
  *
+ * DNS
+ * ---
+ *
+ * The kernel serves no DNS; it keeps what the names need, and the tool
+ * writes hosts files from it. Every endpoint is named
+ * "<endpoint id>.<resource id>.<suffix>" and, for a group, each child's
+ * address also "<child id>.<endpoint id>.<group id>.<suffix>" (ids as the
+ * tool prints them); an endpoint with private DNS also gives its resource's
+ * domain, and each child's domain, those addresses in its network.
+ *
+ * RESLINK_CMD_DNS_SET: RESLINK_A_DNS_SUFFIX (NLA_NUL_STRING, required): the
+ *    namespace's suffix, default RESLINK_DNS_SUFFIX_DEFAULT: a DNS name of at
+ *    most RESLINK_DNS_SUFFIX_MAXLEN bytes, labels of letters, digits and
+ *    '-' (not first or last), without a final dot. A setting of the
+ *    namespace, not of an account: CAP_NET_ADMIN suffices.
+ *
+ * RESLINK_CMD_DNS_GET: no attributes; replies with RESLINK_A_DNS_SUFFIX.
+ *
  * Statistics (RESLINK_A_STATS): NLA_NESTED of NLA_U64 counters
  * RESLINK_STATS_A_*, summed over CPUs; a counter that does not apply to an
  * object kind is left out. Gateways: ADMITTED, DROP_EGRESS, DROP_SNAT,
@@ -266,7 +292,8 @@
  * Multicast group RESLINK_MCGRP_EVENTS (CAP_NET_ADMIN to join) receives a
  * *_NEW, *_DEL or *_SET message (ACCEPT, REJECT, SHARE and UNSHARE are
  * announced as the object's *_SET) with the object's attributes, as a GET
- * would reply, after every change.
+ * would reply, after every change. A change of the DNS suffix is announced
+ * as RESLINK_CMD_DNS_SET with RESLINK_A_DNS_SUFFIX.
  */
 
 #ifndef _UAPI_LINUX_RESLINK_H
@@ -288,6 +315,9 @@
 #define RESLINK_IDLE_TIMEOUT_DEFAULT	350
 #define RESLINK_IDLE_TIMEOUT_MAX	(7 * 24 * 3600)
 #define RESLINK_NETWORK_DEFAULT		"default"
+#define RESLINK_DNS_SUFFIX_DEFAULT	"reslink.internal"
+/* Room in a 253-byte name for "<rcfg id>.<vpce id>.<rcfg id>." before it. */
+#define RESLINK_DNS_SUFFIX_MAXLEN	184
 
 enum reslink_cmd {
 	RESLINK_CMD_UNSPEC,
@@ -311,6 +341,8 @@ enum reslink_cmd {
 	RESLINK_CMD_NETWORK_DEL,
 	RESLINK_CMD_NETWORK_GET,
 	RESLINK_CMD_NETWORK_SET,	/* events only */
+	RESLINK_CMD_DNS_GET,
+	RESLINK_CMD_DNS_SET,
 	__RESLINK_CMD_MAX
 };
 
@@ -351,6 +383,8 @@ enum reslink_attr {
 	RESLINK_A_NETWORK_NAME,		/* NLA_NUL_STRING */
 	RESLINK_A_VRF,			/* NLA_NUL_STRING, a VRF device */
 	RESLINK_A_ZONE,			/* NLA_U16, replies only */
+	RESLINK_A_DNS_SUFFIX,		/* NLA_NUL_STRING, the namespace's */
+	RESLINK_A_PRIVATE_DNS,		/* NLA_FLAG, endpoints */
 	__RESLINK_A_MAX
 };
 
