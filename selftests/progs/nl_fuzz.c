@@ -290,7 +290,7 @@ static void state_free(struct state *s)
  * are rejected: a reply attribute the fuzzer does not know is a reason to
  * teach it, not to skip it.
  */
-enum shape { S_NONE, S_U8, S_U16, S_U32, S_U64, S_STR, S_NEST };
+enum shape { S_NONE, S_U8, S_U16, S_U32, S_U64, S_STR, S_NEST, S_FLAG };
 
 static const enum shape reply_shape[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_ID] = S_U64,
@@ -323,12 +323,14 @@ static const enum shape reply_shape[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_NETWORK_NAME] = S_STR,
 	[RESLINK_A_VRF] = S_STR,
 	[RESLINK_A_ZONE] = S_U16,
+	[RESLINK_A_PRIVATE_DNS] = S_FLAG,
 };
 
 static const enum mnl_attr_data_type shape_type[] = {
 	[S_U8] = MNL_TYPE_U8, [S_U16] = MNL_TYPE_U16, [S_U32] = MNL_TYPE_U32,
 	[S_U64] = MNL_TYPE_U64,
 	[S_STR] = MNL_TYPE_NUL_STRING, [S_NEST] = MNL_TYPE_NESTED,
+	[S_FLAG] = MNL_TYPE_FLAG,
 };
 
 /* Parsing stops at the first problem, described here. */
@@ -726,6 +728,28 @@ static int kind_of_cmd(uint8_t cmd)
 	return 2;
 }
 
+/* A DNS_GET reply or a DNS_SET event: the suffix and nothing else. */
+static bool parse_dns(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+	bool suffix = false;
+
+	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(attr) != RESLINK_A_DNS_SUFFIX || suffix ||
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
+		    !mnl_attr_get_str(attr)[0])
+			return bad("DNS message attribute %u",
+				   mnl_attr_get_type(attr));
+		suffix = true;
+	}
+	return suffix || bad("DNS message without a suffix");
+}
+
+static bool is_dns_cmd(uint8_t cmd)
+{
+	return cmd == RESLINK_CMD_DNS_GET || cmd == RESLINK_CMD_DNS_SET;
+}
+
 /* An object message of the family: parsed, kept or counted as bad. */
 static void take_object(const struct nlmsghdr *nlh, struct answer *a)
 {
@@ -736,6 +760,14 @@ static void take_object(const struct nlmsghdr *nlh, struct answer *a)
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		a->dump_intr = true;
 	a->reply_cmd = g->cmd;
+	if (is_dns_cmd(g->cmd)) {
+		if (!parse_dns(nlh)) {
+			a->nr_bad++;
+			failure("reply of command %u does not parse: %s",
+				g->cmd, why);
+		}
+		return;
+	}
 	if (!parse_object(nlh, kind_of_cmd(g->cmd), &o)) {
 		a->nr_bad++;
 		failure("reply of command %u does not parse: %s", g->cmd, why);
@@ -986,6 +1018,14 @@ static void put_u8(struct req *r, uint16_t type, uint8_t v)
 	top_end(r, start);
 }
 
+static void put_flag(struct req *r, uint16_t type)
+{
+	uint32_t start = top_begin(r);
+
+	mnl_attr_put(r->s, type, 0, NULL);
+	top_end(r, start);
+}
+
 static void put_account(struct req *r)
 {
 	if (chance(60))
@@ -1208,7 +1248,7 @@ static void put_ifname(struct req *r)
  */
 enum value { V_RAW, V_U8, V_U32, V_U64, V_NAME, V_DNS, V_IFNAME, V_ADDRS,
 	     V_PREFIX, V_PORTS, V_RANGE, V_RULES, V_SHARES, V_NEST_GARBAGE,
-	     NR_VALUES };
+	     V_FLAG, NR_VALUES };
 
 static const enum value attr_value[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_PAD] = V_RAW,
@@ -1240,6 +1280,8 @@ static const enum value attr_value[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_STATE] = V_U8,
 	[RESLINK_A_MAPPINGS] = V_NEST_GARBAGE,
 	[RESLINK_A_STATS] = V_NEST_GARBAGE,
+	[RESLINK_A_DNS_SUFFIX] = V_DNS,
+	[RESLINK_A_PRIVATE_DNS] = V_FLAG,
 };
 
 static uint64_t boundary(unsigned int bytes)
@@ -1266,6 +1308,7 @@ static void put_value(struct req *r, uint16_t type, enum value v)
 		return;
 	case V_NAME: put_name(r, type, below(NR_KINDS)); return;
 	case V_DNS: put_dns_name(r, type); return;
+	case V_FLAG: put_flag(r, type); return;
 	case V_IFNAME: put_ifname(r); return;
 	case V_ADDRS: put_addr_list(r, type, POOL_EP); return;
 	case V_PREFIX: put_prefix_in(r->s, type); break;
@@ -1389,6 +1432,8 @@ static void build_endpoint_new(struct req *r)
 		put_rules(r);
 	if (chance(30))
 		put_ifname(r);
+	if (chance(20))
+		put_flag(r, RESLINK_A_PRIVATE_DNS);
 	put_account(r);
 }
 
@@ -1417,6 +1462,11 @@ static void build(struct req *r)
 	case RESLINK_CMD_ENDPOINT_GET:
 	case RESLINK_CMD_ENDPOINT_ACCEPT:
 	case RESLINK_CMD_ENDPOINT_REJECT: build_ref(r); break;
+	case RESLINK_CMD_DNS_GET: break;
+	case RESLINK_CMD_DNS_SET:
+		if (!chance(10))
+			put_dns_name(r, RESLINK_A_DNS_SUFFIX);
+		break;
 	default:
 		/* Events-only, UNSPEC and unknown commands: anything. */
 		n = below(5);
@@ -2227,9 +2277,14 @@ static void drain_events(void)
 			if (nlh->nlmsg_type != family_id)
 				continue;
 			tally.events++;
-			if (g->cmd < 1 || g->cmd > RESLINK_CMD_MAX)
+			if (g->cmd < 1 || g->cmd > RESLINK_CMD_MAX ||
+			    g->cmd == RESLINK_CMD_DNS_GET)
 				failure("event of command %u", g->cmd);
-			else if (!parse_object(nlh, kind_of_cmd(g->cmd), &o))
+			else if (g->cmd == RESLINK_CMD_DNS_SET) {
+				if (!parse_dns(nlh))
+					failure("event %u does not parse: %s",
+						g->cmd, why);
+			} else if (!parse_object(nlh, kind_of_cmd(g->cmd), &o))
 				failure("event %u does not parse: %s", g->cmd, why);
 			else
 				object_free(&o);

@@ -1256,6 +1256,97 @@ static struct nlmsghdr *bad_resource_network(void)
 	return nlh;
 }
 
+static struct nlmsghdr *dns_set_msg(const char *suffix)
+{
+	struct nlmsghdr *nlh = msg_start(RESLINK_CMD_DNS_SET, 0);
+
+	if (suffix)
+		mnl_attr_put_strz(nlh, RESLINK_A_DNS_SUFFIX, suffix);
+	return nlh;
+}
+
+static struct nlmsghdr *bad_dns_no_suffix(void)
+{
+	return dns_set_msg(NULL);
+}
+
+static struct nlmsghdr *bad_dns_suffix_underscore(void)
+{
+	return dns_set_msg("my_corp.internal");
+}
+
+static struct nlmsghdr *bad_dns_suffix_final_dot(void)
+{
+	return dns_set_msg("corp.internal.");
+}
+
+static struct nlmsghdr *bad_dns_suffix_hyphen(void)
+{
+	return dns_set_msg("corp-.internal");
+}
+
+static struct nlmsghdr *bad_dns_suffix_empty_label(void)
+{
+	return dns_set_msg("corp..internal");
+}
+
+static struct nlmsghdr *bad_dns_suffix_long(void)
+{
+	char suffix[RESLINK_DNS_SUFFIX_MAXLEN + 2];
+	size_t i;
+
+	/* Valid labels, one byte too many in all. */
+	for (i = 0; i < sizeof(suffix) - 1; i++)
+		suffix[i] = i % 10 == 9 ? '.' : 'a';
+	suffix[sizeof(suffix) - 1] = '\0';
+	return dns_set_msg(suffix);
+}
+
+static struct nlmsghdr *bad_dns_suffix_u32(void)
+{
+	struct nlmsghdr *nlh = dns_set_msg(NULL);
+
+	mnl_attr_put_u32(nlh, RESLINK_A_DNS_SUFFIX, 0x41414141);
+	return nlh;
+}
+
+static struct nlmsghdr *bad_dns_set_account(void)
+{
+	struct nlmsghdr *nlh = dns_set_msg("corp.internal");
+
+	mnl_attr_put_u64(nlh, RESLINK_A_ACCOUNT, 0);
+	return nlh;
+}
+
+static struct nlmsghdr *bad_dns_get_name(void)
+{
+	return ref_msg(RESLINK_CMD_DNS_GET, "base-ep");
+}
+
+static struct nlmsghdr *bad_private_dns_payload(void)
+{
+	struct nlmsghdr *nlh = endpoint_msg("x1", "base-res", "10.0.0.160");
+
+	mnl_attr_put_u32(nlh, RESLINK_A_PRIVATE_DNS, 1);
+	return nlh;
+}
+
+static struct nlmsghdr *bad_private_dns_no_domain(void)
+{
+	struct nlmsghdr *nlh = endpoint_msg("x1", "base-res", "10.0.0.160");
+
+	mnl_attr_put(nlh, RESLINK_A_PRIVATE_DNS, 0, NULL);
+	return nlh;
+}
+
+static struct nlmsghdr *bad_private_dns_on_resource(void)
+{
+	struct nlmsghdr *nlh = resource_with_ports(range(80, 80));
+
+	mnl_attr_put(nlh, RESLINK_A_PRIVATE_DNS, 0, NULL);
+	return nlh;
+}
+
 static const struct bad bad_cases[] = {
 	{ "unknown command 0 (UNSPEC)", bad_cmd_unspec, EOPNOTSUPP, false },
 	{ "event-only command GATEWAY_SET", bad_cmd_event_only, EOPNOTSUPP, false },
@@ -1339,10 +1430,43 @@ static const struct bad bad_cases[] = {
 	{ "NETWORK_ID as a u32", bad_gateway_network_u32, EINVAL, true },
 	{ "both NETWORK_ID and NETWORK_NAME", bad_endpoint_network_both, EINVAL, true },
 	{ "NETWORK_NAME on a resource", bad_resource_network, EINVAL, true },
+	{ "DNS_SET without DNS_SUFFIX", bad_dns_no_suffix, EINVAL, true },
+	{ "DNS suffix with '_'", bad_dns_suffix_underscore, EINVAL, true },
+	{ "DNS suffix with a final dot", bad_dns_suffix_final_dot, EINVAL, true },
+	{ "DNS suffix label ending in '-'", bad_dns_suffix_hyphen, EINVAL, true },
+	{ "DNS suffix with an empty label", bad_dns_suffix_empty_label, EINVAL, true },
+	{ "DNS suffix one byte too long", bad_dns_suffix_long, EINVAL, true },
+	{ "DNS_SUFFIX as a u32", bad_dns_suffix_u32, EINVAL, true },
+	{ "ACCOUNT on DNS_SET", bad_dns_set_account, EINVAL, true },
+	{ "NAME on DNS_GET", bad_dns_get_name, EINVAL, true },
+	{ "PRIVATE_DNS with a payload", bad_private_dns_payload, ERANGE, true },
+	{ "PRIVATE_DNS on a resource without a domain", bad_private_dns_no_domain, EINVAL, true },
+	{ "PRIVATE_DNS on RESOURCE_NEW", bad_private_dns_on_resource, EINVAL, true },
 };
+
+/* The namespace's DNS suffix, which no object dump shows. */
+static void dns_suffix_now(char *out, size_t len)
+{
+	struct answer a = {};
+	const struct nlattr *attr;
+
+	out[0] = '\0';
+	if (request(msg_start(RESLINK_CMD_DNS_GET, 0), &a) || !a.nr_msgs ||
+	    a.len < GENL_HDRLEN)
+		goto out;
+	/* The answer keeps payloads: a genl header, then the attributes. */
+	mnl_attr_for_each_payload((const void *)(a.data + GENL_HDRLEN),
+				  a.len - GENL_HDRLEN)
+		if (mnl_attr_get_type(attr) == RESLINK_A_DNS_SUFFIX &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(out, len, "%s", mnl_attr_get_str(attr));
+out:
+	answer_free(&a);
+}
 
 static int mode_malformed(void)
 {
+	char suffix[RESLINK_DNS_SUFFIX_MAXLEN + 1];
 	struct answer before = {};
 	size_t i;
 
@@ -1366,6 +1490,9 @@ static int mode_malformed(void)
 	}
 	tap(same_state(&before), "state dump byte-identical after %zu cases",
 	    i);
+	dns_suffix_now(suffix, sizeof(suffix));
+	tap(!strcmp(suffix, RESLINK_DNS_SUFFIX_DEFAULT),
+	    "DNS suffix still the default: \"%s\"", suffix);
 	answer_free(&before);
 	return tap_exit();
 }
