@@ -65,6 +65,7 @@ struct conf {
 	struct conf_item *items;
 	size_t n_items;
 	struct conf_item **by_key;	/* items sorted by kind and name */
+	const char *dns_suffix;		/* NULL: the default */
 };
 
 struct plan {
@@ -191,6 +192,11 @@ static int conf_parse(struct conf *c, char *text)
 
 		if (line[0] == '#' || !line[strspn(line, " \t")])
 			continue;
+		/* The namespace's setting, not an object: no account, no item. */
+		if (!strncmp(line, "dns suffix set ", 15)) {
+			c->dns_suffix = line + 15;
+			continue;
+		}
 		c->lines = grow(c->lines, &cap_lines, c->n_lines, sizeof(*c->lines));
 		copy = strdup(line);
 		if (!c->lines || !copy)
@@ -384,6 +390,12 @@ static int plan_make(struct conf *cur, struct conf *want, struct plan *p)
 			  same_extras(c, w) && deps_kept(want, w) &&
 			  (w->state || !c->state);
 	}
+
+	if (strcmp(cur->dns_suffix ?: RESLINK_DNS_SUFFIX_DEFAULT,
+		   want->dns_suffix ?: RESLINK_DNS_SUFFIX_DEFAULT) &&
+	    plan_add(p, "dns suffix set %s",
+		     want->dns_suffix ?: RESLINK_DNS_SUFFIX_DEFAULT))
+		return -1;
 
 	/* Dependents before what they depend on: save's order, reversed. */
 	for (i = cur->n_lines; i-- > 0;) {

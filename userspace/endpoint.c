@@ -11,7 +11,7 @@ static int usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: reslink endpoint add NAME resource RES { addr ADDR [addr ADDR]... | prefix PREFIX }\n"
-		"                            [network NETWORK] [dev IFNAME] [RULE]...\n"
+		"                            [network NETWORK] [dev IFNAME] [private-dns] [RULE]...\n"
 		"       reslink endpoint { accept | reject } NAME\n"
 		"       reslink endpoint del NAME\n"
 		"       reslink endpoint show [NAME]\n"
@@ -22,7 +22,9 @@ static int usage(FILE *f)
 		"child, in order. Ingress rules match the client's address and the port;\n"
 		"without rules every client is allowed. The addresses are in NETWORK\n"
 		"(default: \"default\"), which the acting account must own; IFNAME must be\n"
-		"one of its links.\n");
+		"one of its links. With private-dns, the resource's domain (and, for a\n"
+		"group, each child's) resolves to the endpoint's addresses in NETWORK\n"
+		"(\"reslink dns help\"); no other endpoint there may claim it.\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -35,7 +37,7 @@ static int endpoint_add(int argc, char **argv)
 	bool has_network = false;
 	struct rl_ref resource = { 0 };
 	struct rl_prefix prefix;
-	bool has_resource = false, has_prefix = false;
+	bool has_resource = false, has_prefix = false, private_dns = false;
 	struct nlmsghdr *nlh;
 	int ret;
 
@@ -74,6 +76,10 @@ static int endpoint_add(int argc, char **argv)
 			NEXT_ARG(HINT);
 			if ((ret = arg_network(HINT, *argv, &network, &has_network)))
 				return ret;
+		} else if (!strcmp(*argv, "private-dns")) {
+			if (private_dns)
+				return duplicate_arg(HINT, *argv);
+			private_dns = true;
 		} else if (!strcmp(*argv, "allow")) {
 			if ((ret = arg_rule(HINT, &argc, &argv, &rules)))
 				return ret;
@@ -103,6 +109,8 @@ static int endpoint_add(int argc, char **argv)
 	if (dev)
 		mnl_attr_put_strz(nlh, RESLINK_A_IFNAME, dev);
 	put_network(nlh, &network, has_network);
+	if (private_dns)
+		mnl_attr_put(nlh, RESLINK_A_PRIVATE_DNS, 0, NULL);
 	return cmd_create(nlh, KIND_ENDPOINT, name, dev);
 }
 
@@ -126,10 +134,18 @@ static int endpoint_decide(int argc, char **argv, bool accept)
 	return genl_request(nlh, NULL, NULL);
 }
 
+/* The names need the suffix and the resources' domains, read first. */
+static int endpoint_show(int argc, char **argv)
+{
+	int ret = dns_load();
+
+	return ret ? ret : cmd_show(KIND_ENDPOINT, argc, argv, HINT);
+}
+
 int do_endpoint(int argc, char **argv)
 {
 	if (argc < 1)
-		return cmd_show(KIND_ENDPOINT, 0, argv, HINT);
+		return endpoint_show(0, argv);
 	if (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))
 		return usage(stdout);
 	if (!strcmp(argv[0], "add"))
@@ -137,7 +153,7 @@ int do_endpoint(int argc, char **argv)
 	if (!strcmp(argv[0], "del"))
 		return cmd_del(KIND_ENDPOINT, argc - 1, argv + 1, HINT);
 	if (!strcmp(argv[0], "show"))
-		return cmd_show(KIND_ENDPOINT, argc - 1, argv + 1, HINT);
+		return endpoint_show(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "accept"))
 		return endpoint_decide(argc - 1, argv + 1, true);
 	if (!strcmp(argv[0], "reject"))

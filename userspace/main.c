@@ -13,7 +13,7 @@ static int usage(FILE *f)
 		"Usage: reslink [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       reslink [OPTIONS] -b FILE\n"
 		"       reslink -V\n"
-		"OBJECT := { network | gateway | resource | endpoint | stats | monitor | save | apply }\n"
+		"OBJECT := { network | gateway | resource | endpoint | dns | stats | monitor | save | apply }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NETNS | -a[ccount] ACCOUNT |\n"
 		"             -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 		"\n"
@@ -31,9 +31,10 @@ static int usage(FILE *f)
 		"reslink resource add NAME type child group GROUP TARGET [port SPEC] [OPTS]\n"
 		"reslink resource { share | unshare } NAME account ACCOUNT\n"
 		"reslink resource resolve NAME [resolve-netns NETNS] [family inet|inet6]\n"
-		"reslink endpoint add NAME resource RES { addr ADDR... | prefix PREFIX } [network NET] [dev IFNAME] [RULE]...\n"
+		"reslink endpoint add NAME resource RES { addr ADDR... | prefix PREFIX } [network NET] [dev IFNAME] [private-dns] [RULE]...\n"
 		"reslink endpoint { accept | reject } NAME\n"
 		"reslink { network | gateway | resource | endpoint } { del NAME | show [NAME] }\n"
+		"reslink dns { suffix [show | set SUFFIX] | hosts [network NET] | watch DIR [network NET] }\n"
 		"reslink stats [ { network | gateway | resource | endpoint } [NAME] ]\n"
 		"reslink monitor\n"
 		"reslink save\n"
@@ -59,6 +60,7 @@ static const struct {
 	{ "gateway", do_gateway },
 	{ "resource", do_resource },
 	{ "endpoint", do_endpoint },
+	{ "dns", do_dns },
 	{ "stats", do_stats },
 	{ "monitor", do_monitor },
 	{ "save", do_save },

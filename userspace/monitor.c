@@ -17,6 +17,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	uint8_t cmd;
 	int which;
 
+	if (genl_payload(nlh, &cmd) && cmd == RESLINK_CMD_DNS_SET)
+		return dns_suffix_event(nlh);
 	if (!genl_payload(nlh, &cmd) || kind_of_cmd(cmd, &which) < 0 ||
 	    which == CMD_GET || obj_decode(nlh, obj))
 		return -1;
@@ -39,7 +41,8 @@ int do_monitor(int argc, char **argv)
 	if (argc > 0 && is_help(argv[0])) {
 		printf("Usage: reslink monitor\n"
 		       "Prints each change (new, del, set) of a network, gateway, resource\n"
-		       "or endpoint until interrupted; with -j, one JSON object a line.\n");
+		       "or endpoint, and of the DNS suffix, until interrupted; with -j, one\n"
+		       "JSON object a line.\n");
 		return 0;
 	}
 	if (argc > 0)

@@ -411,6 +411,12 @@ int genl_events_open(void)
 	return 0;
 }
 
+/* For poll(): readable when genl_events_read() has something. */
+int genl_events_fd(void)
+{
+	return mnl_socket_get_fd(events_sock.nl);
+}
+
 int genl_events_read(nl_msg_cb cb, void *data)
 {
 	int len = mnl_socket_recvfrom(events_sock.nl, recv_buf,

@@ -333,6 +333,9 @@ int obj_decode(const struct nlmsghdr *nlh, struct rl_obj *obj)
 		case RESLINK_A_VRF:
 			copy_str(obj->vrf, sizeof(obj->vrf), attr);
 			break;
+		case RESLINK_A_PRIVATE_DNS:
+			obj->private_dns = true;
+			break;
 		case RESLINK_A_ZONE:
 			if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
 				obj->zone = mnl_attr_get_u16(attr);
@@ -582,6 +585,8 @@ static void print_endpoint(const struct rl_obj *obj)
 	if (obj->ifname[0])
 		print_string(PRINT_ANY, "dev", " dev %s", obj->ifname);
 	print_rules(&obj->rules);
+	print_bool(PRINT_ANY, "private_dns", " private-dns", obj->private_dns);
+	print_dns_names(obj, PRINT_FP);
 	open_json_array(PRINT_JSON, "mappings");
 	for (i = 0; i < obj->n_mappings; i++) {
 		open_json_object(NULL);
@@ -590,9 +595,11 @@ static void print_endpoint(const struct rl_obj *obj)
 				       obj->mappings[i].resource_id));
 		print_string(PRINT_ANY, "addr", " addr %s",
 			     format_addr(buf, sizeof(buf), &obj->mappings[i].addr));
+		print_dns_child_names(obj, &obj->mappings[i]);
 		close_json_object();
 	}
 	close_json_array(PRINT_JSON);
+	print_dns_names(obj, PRINT_JSON);
 }
 
 /* The fields of an object, into the current JSON object or text line. */

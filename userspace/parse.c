@@ -372,6 +372,29 @@ int parse_ifname(const char *s, const char **why)
 	return 0;
 }
 
+/* The suffix of generated DNS names: a domain name without '_', without a
+ * final dot, short enough that "<child id>.<endpoint id>.<group id>." fits
+ * before it in 253 characters.
+ */
+int parse_dns_suffix(const char *s, const char **why)
+{
+	size_t len = strlen(s);
+
+	if (len > RESLINK_DNS_SUFFIX_MAXLEN) {
+		*why = "a suffix is at most 184 characters";
+		return -1;
+	}
+	if (strchr(s, '_')) {
+		*why = "a suffix has letters, digits, '-' and dots";
+		return -1;
+	}
+	if (len && s[len - 1] == '.') {
+		*why = "a suffix has no final dot";
+		return -1;
+	}
+	return parse_domain(s, why);
+}
+
 char *format_id(char *buf, size_t len, enum rl_kind kind, uint64_t id)
 {
 	snprintf(buf, len, "%s%017" PRIx64, id_prefixes[kind], id);

@@ -82,6 +82,7 @@ int parse_ref(const char *s, enum rl_kind kind, struct rl_ref *out,
 	      const char **why);
 int parse_protocols(const char *s, uint32_t *out, const char **why);
 int parse_domain(const char *s, const char **why);
+int parse_dns_suffix(const char *s, const char **why);
 int parse_ifname(const char *s, const char **why);
 int parse_uint(const char *s, unsigned long max, unsigned long *out,
 	       const char **why);
@@ -183,6 +184,7 @@ struct rl_obj {
 	unsigned int state;
 	bool has_prefix;
 	struct rl_prefix prefix;
+	bool private_dns;
 	bool has_stats[RESLINK_STATS_A_MAX + 1];
 	uint64_t stats[RESLINK_STATS_A_MAX + 1];
 	unsigned int n_mappings;
@@ -261,6 +263,13 @@ int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 int do_save(int argc, char **argv);
 int do_apply(int argc, char **argv);
+int do_dns(int argc, char **argv);
+/* dns.c: endpoints' DNS names, printed by print_obj once loaded. */
+int dns_load(void);
+int dns_suffix_get(char *suffix);	/* RESLINK_DNS_SUFFIX_MAXLEN + 1 */
+int dns_suffix_event(const struct nlmsghdr *nlh);
+void print_dns_names(const struct rl_obj *ep, enum output_type t);
+void print_dns_child_names(const struct rl_obj *ep, const struct rl_mapping *m);
 
 /* main.c: batch mode, which apply runs too. */
 int batch(const char *name);

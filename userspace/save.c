@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * reslink save: the configuration as batch commands that "reslink -b"
- * reads back into the same state: networks, gateways, resources (groups before their
+ * reads back into the same state: the DNS suffix, networks, gateways, resources (groups before their
  * children, as ids are increasing) with their shares, then endpoints with
  * the accept or reject their state needs. Every line names its acting
  * account, since objects have different owners.
@@ -249,6 +249,8 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 		put_addrs_words("addr", &o->addrs);
 	if (o->ifname[0])
 		printf(" dev %s", o->ifname);
+	if (o->private_dns)
+		printf(" private-dns");
 	put_rules_words(&o->rules);
 	putchar('\n');
 	if (o->state == RESLINK_STATE_REJECTED ||
@@ -275,7 +277,7 @@ int do_save(int argc, char **argv)
 		{ KIND_ENDPOINT, endpoint_cb },
 	};
 	struct save_state st = { 0 };
-	char buf[ID_STRLEN];
+	char buf[ID_STRLEN], suffix[RESLINK_DNS_SUFFIX_MAXLEN + 1];
 	int k, ret = 0;
 	size_t i;
 
@@ -290,6 +292,10 @@ int do_save(int argc, char **argv)
 	if (!st.obj)
 		return EXIT_KERNEL;
 	printf("# reslink save: restore with \"reslink -b FILE\"\n");
+	/* A setting of the namespace, not of an account: no "-a". */
+	ret = dns_suffix_get(suffix);
+	if (!ret && strcmp(suffix, RESLINK_DNS_SUFFIX_DEFAULT))
+		printf("dns suffix set %s\n", suffix);
 	for (k = 0; k < (int)(sizeof(steps) / sizeof(steps[0])) && !ret; k++)
 		ret = genl_dump(genl_msg(kind_cmd(steps[k].kind, CMD_GET), 0),
 				steps[k].cb, &st);

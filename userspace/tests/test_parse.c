@@ -411,6 +411,45 @@ static void test_domain(void)
 	       "rejected");
 }
 
+static const struct {
+	const char *in;
+	bool ok;
+} suffix_cases[] = {
+	{ "reslink.internal", true },
+	{ "corp", true },
+	{ "a-1.example.org", true },
+	{ "", false },
+	{ "reslink.internal.", false },
+	{ ".internal", false },
+	{ "my_corp.internal", false },
+	{ "-corp.internal", false },
+	{ "corp-.internal", false },
+	{ "corp..internal", false },
+	{ "corp internal", false },
+};
+
+static void test_dns_suffix(void)
+{
+	const char *why = NULL;
+	char long_name[200];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix_cases) / sizeof(suffix_cases[0]); i++) {
+		int ret = parse_dns_suffix(suffix_cases[i].in, &why);
+
+		result((ret == 0) == suffix_cases[i].ok, "dns suffix",
+		       suffix_cases[i].in, ret ? "rejected" : "accepted");
+	}
+	for (i = 0; i < 185; i++)
+		long_name[i] = i % 10 == 9 ? '.' : 'a';
+	long_name[185] = '\0';
+	result(parse_dns_suffix(long_name, &why) != 0, "dns suffix",
+	       "185 characters", "accepted");
+	long_name[184] = '\0';
+	result(parse_dns_suffix(long_name, &why) == 0, "dns suffix",
+	       "184 characters", "rejected");
+}
+
 static void test_uint(void)
 {
 	const char *why = NULL;
@@ -448,6 +487,7 @@ int main(void)
 	test_ref();
 	test_protocols();
 	test_domain();
+	test_dns_suffix();
 	test_uint();
 	test_ifname();
 	printf("%d passed, %d failed\n", passed, failed);
