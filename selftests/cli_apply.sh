@@ -4,7 +4,8 @@
 # reslink apply, as reslink.service uses it: a file that differs by one
 # endpoint changes just that endpoint while a connection through another
 # endpoint goes on; the same file again changes nothing; a file whose last
-# line fails changes nothing; a file that the kernel refuses halfway (an
+# line fails changes nothing; a DNS suffix in a file is set, and put back to
+# the default without one; a file that the kernel refuses halfway (an
 # address already on the device) is rolled back.
 #
 #   consumer                 fabric                                provider
@@ -85,6 +86,24 @@ same_file_again() {
 	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
 }
 
+# The DNS suffix, a setting of the namespace: set by a file that has it,
+# put back to the default by one that has not, no object touched.
+dns_suffix() {
+	local ep1
+	ep1=$(id_of endpoint ep1)
+	{ echo "dns suffix set corp.test"; cat "$TMPD/moved.conf"; } >"$TMPD/suffix.conf"
+	apply_file "$TMPD/suffix.conf"
+	expect_eq "$rc" 0 "exit status of apply with a suffix"
+	expect_eq "$(ip netns exec "$NS_F" "$RESLINK" dns suffix)" corp.test "suffix after apply"
+	expect_eq "$(id_of endpoint ep1)" "$ep1" "ep1's id after a suffix change"
+	diff <(grep -v '^#' "$TMPD/suffix.conf") <(rl save | grep -v '^#') ||
+		fail "save after apply differs from the applied file"
+	apply_file "$TMPD/moved.conf"
+	expect_eq "$rc" 0 "exit status of apply without a suffix"
+	expect_eq "$(ip netns exec "$NS_F" "$RESLINK" dns suffix)" reslink.internal "suffix after apply"
+	expect_eq "$(id_of endpoint ep1)" "$ep1" "ep1's id after the suffix went back"
+}
+
 # A file whose last line fails: nothing changes, although the lines before
 # it would have deleted every object but one and added another.
 last_line_fails() {
@@ -131,6 +150,7 @@ mark=$(klog_mark cli_apply)
 setup
 one_endpoint_changes
 same_file_again
+dns_suffix
 last_line_fails
 refused_halfway
 stop_traffic

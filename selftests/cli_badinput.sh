@@ -13,6 +13,9 @@
 #   gw1 10.1.0.50 fd01::50 --- res1 (single, 10.1.0.20:5432, acceptance-required)
 #        |                      |-- ep1 10.0.0.100 (owner), ep2 10.0.0.102 (account 333, pending)
 #        +--------------------- g1 (group) -- ch1 (child 10.1.0.30)
+#        +--------------------- res3 (domain db.example.com) -- ep3 10.0.0.103 private-dns
+#        +--------------------- g3 (domain g3.example.com) -- ch3 (10.1.0.32)
+#                                 `-- ep4 10.0.0.104 10.0.0.105 private-dns
 #
 # selftest: timeout=900
 set -euo pipefail
@@ -27,7 +30,7 @@ test_cleanup() { rm -rf "$TMP"; }
 
 # One batch, one process: the state is read after every case.
 state() {
-	printf '%s show\n' network gateway resource endpoint |
+	printf '%s show\n' network gateway resource endpoint 'dns suffix' |
 		ip netns exec "$NS_F" "$RESLINK" -j -b -
 }
 
@@ -100,6 +103,22 @@ CASES=(
 	"1|gateway add gw9 addr 10.1.0.90 network vpc-xyz"
 	"1|gateway add gw9 addr 10.1.0.90 network nx network nx"
 	"1|endpoint add e9 resource res1 addr 10.0.0.120 network"
+	"1|endpoint add e9 resource res3 addr 10.0.0.120 private-dns private-dns"
+	"1|resource add r9 type single gateway gw1 ip 10.1.0.20 port 80 domain bad..name"
+	"1|resource add r9 type single gateway gw1 ip 10.1.0.20 port 80 domain -web.example.com"
+	"1|dns"
+	"1|dns bogus"
+	"1|dns suffix set"
+	"1|dns suffix set my_corp.internal"
+	"1|dns suffix set corp.internal."
+	"1|dns suffix set corp..internal"
+	"1|dns suffix set corp.internal extra"
+	"1|dns suffix bogus"
+	"1|dns hosts network"
+	"1|dns hosts network vpc-xyz"
+	"1|dns hosts colour blue"
+	"1|dns watch"
+	"1|dns watch $TMP/nosuchdir"
 	# rejected by the kernel, exit 2
 	"2|gateway add gw1 addr 10.1.0.91"
 	"2|gateway add gw9 addr 10.1.0.50"
@@ -149,6 +168,11 @@ CASES=(
 	"2|gateway add gw9 addr 10.1.0.90 dev x0"
 	"2|-a 333 endpoint add e9 resource res1 addr 10.0.0.120 network nx"
 	"2|endpoint add e9 resource res1 addr 10.0.0.120 dev x0"
+	"2|endpoint add e9 resource res1 addr 10.0.0.120 private-dns"
+	"2|endpoint add e9 resource res3 addr 10.0.0.120 private-dns"
+	"2|endpoint add e9 resource g1 addr 10.0.0.120 private-dns"
+	"2|resource add ch9 type child group g3 ip 10.1.0.31 domain db.example.com"
+	"2|dns hosts network nosuch"
 )
 
 run_cases() {
@@ -202,6 +226,13 @@ f ip link add x0 type dummy
 f ip link set x0 master vrf-x
 rl -a 111 network add nx vrf vrf-x
 rl -a 111 gateway add gwx addr 10.1.0.70 network nx dev x0
+# db.example.com is claimed in "default" by ep3, with private DNS, and
+# would be claimed again by ep4's group through a new child.
+rl resource add res3 type single gateway gw1 ip 10.1.0.21 port 5432 domain db.example.com
+rl endpoint add ep3 resource res3 addr 10.0.0.103 private-dns
+rl resource add g3 type group gateway gw1 port 80 domain g3.example.com
+rl resource add ch3 type child group g3 ip 10.1.0.32
+rl endpoint add ep4 resource g3 addr 10.0.0.104 addr 10.0.0.105 private-dns
 
 run_cases
 check_messages
