@@ -2,13 +2,14 @@
 /* Endpoints: addresses on the consumer side, bound to a resource. */
 #include <linux/inetdevice.h>
 #include <linux/slab.h>
+#include <net/addrconf.h>
 #include <net/ipv6.h>
 
 #include "netlink.h"
 
 static const enum rl_counter rl_endpoint_counters[] = {
 	RL_ADMITTED, RL_DROP_STATE, RL_DROP_PORT, RL_DROP_INGRESS,
-	RL_DROP_NO_TARGET, RL_DROP_SNAT,
+	RL_DROP_NO_TARGET, RL_DROP_SNAT, RL_ADDR_CONFLICTS,
 };
 
 /* The family of a resource's targets; 0 while a DNS name is unresolved. */
@@ -70,25 +71,47 @@ static bool rl_picked(struct rl_binding **b, unsigned int n,
 	return false;
 }
 
+static bool rl_addrs_have(const struct rl_addrs *addrs,
+			  const struct rl_addr *addr)
+{
+	unsigned int i;
+
+	for (i = 0; addrs && i < addrs->n; i++)
+		if (!memcmp(&addrs->a[i], addr, sizeof(*addr)))
+			return true;
+	return false;
+}
+
 /*
- * The lowest host address of a prefix that is unicast, that no endpoint or
- * gateway holds and that is not among picked[]. Each address passed over is
- * a distinct binding or one that is not unicast (255.255.255.255 in
- * 255.255.255.254/31); the prefix's first address is unicast, so the walk
- * meets those only at a prefix's end, and the size of the table bounds it.
+ * Addresses a prefix walk passes over besides bindings: targets, interface
+ * addresses, the subnet's network and broadcast addresses. Beyond that many
+ * the walk gives up, so that a huge prefix cannot keep the lock for long.
  */
-static int rl_prefix_pick(struct rl_net *rn, u16 zone,
-			  const struct rl_prefix *p,
+#define RL_PICK_SKIP_MAX	65536
+
+/*
+ * The lowest host address of a prefix that is unicast, that nothing in the
+ * network uses (rl_addr_use(), with the endpoint's device) and that is
+ * neither among picked[] nor in skip. Each address passed over is a
+ * distinct binding, target or interface address, or one that is not
+ * unicast (255.255.255.255 in 255.255.255.254/31, only at a prefix's end),
+ * which bounds the walk.
+ */
+static int rl_prefix_pick(struct rl_net *rn, const struct rl_network *nw,
+			  const struct rl_prefix *p, const char *ifname,
 			  struct rl_binding **picked, unsigned int npicked,
-			  struct rl_addr *out)
+			  const struct rl_addrs *skip, struct rl_addr *out)
 {
 	unsigned int i, limit;
 
-	limit = atomic_read(&rn->addrs.nelems) + npicked + 1;
+	limit = atomic_read(&rn->addrs.nelems) + npicked + 1 +
+		RL_PICK_SKIP_MAX;
 	rl_prefix_first(p, out);
 	for (i = 0; i < limit; i++) {
-		if (rl_addr_usable(out) && !rl_lookup_taken(rn, zone, out) &&
-		    !rl_picked(picked, npicked, out))
+		if (rl_addr_usable(out) &&
+		    rl_addr_use(rn, nw, out, ifname) == RL_ADDR_FREE &&
+		    !rl_picked(picked, npicked, out) &&
+		    !rl_addrs_have(skip, out))
 			return 0;
 		if (!rl_prefix_next(p, out))
 			break;
@@ -96,15 +119,20 @@ static int rl_prefix_pick(struct rl_net *rn, u16 zone,
 	return -ENOSPC;
 }
 
-/* An unused pool address of a child's family (any, if it has none yet). */
-static struct rl_binding *rl_pool_free(struct rl_endpoint *ep, u8 family)
+/*
+ * An unused pool address of a child's family (any, if it has none yet) that
+ * is none of skip, the targets of a child not published yet.
+ */
+static struct rl_binding *rl_pool_free(struct rl_endpoint *ep, u8 family,
+				       const struct rl_addrs *skip)
 {
 	unsigned int i;
 
 	for (i = 0; i < ep->nr_bindings; i++) {
 		struct rl_binding *b = ep->bindings[i];
 
-		if (!b->res && (!family || b->addr.family == family))
+		if (!b->res && (!family || b->addr.family == family) &&
+		    !rl_addrs_have(skip, &b->addr))
 			return b;
 	}
 	return NULL;
@@ -258,7 +286,7 @@ static int rl_endpoint_pool(struct rl_req *req, struct rl_endpoint *ep)
 	if (ret)
 		goto out;
 	list_for_each_entry(child, &group->children, child_node) {
-		b = rl_pool_free(ep, rl_resource_family(req->rn, child));
+		b = rl_pool_free(ep, rl_resource_family(req->rn, child), NULL);
 		if (!b) {
 			NL_SET_ERR_MSG_ATTR(req->extack, nla,
 					    "pool has no free address of a child's family");
@@ -296,6 +324,11 @@ static int rl_endpoint_prefix(struct rl_req *req, struct rl_endpoint *ep)
 				    "resource's gateway has no address of the prefix's family");
 		return -EAFNOSUPPORT;
 	}
+	if (rl_prefix_holds_ifaddr(req->rn, ep->network, &ep->prefix)) {
+		NL_SET_ERR_MSG_ATTR(req->extack, nla,
+				    "prefix holds an address of an interface of the network");
+		return -EADDRINUSE;
+	}
 	ret = rl_endpoint_bindings(ep, group->nr_children);
 	if (ret)
 		return ret;
@@ -308,9 +341,9 @@ static int rl_endpoint_prefix(struct rl_req *req, struct rl_endpoint *ep)
 					    "prefix is not of the family of a child's targets");
 			return -EAFNOSUPPORT;
 		}
-		if (rl_prefix_pick(req->rn, ep->network->zone, &ep->prefix,
-				   ep->bindings,
-				   ep->nr_bindings, &addr)) {
+		if (rl_prefix_pick(req->rn, ep->network, &ep->prefix,
+				   rl_req_ifname(req), ep->bindings,
+				   ep->nr_bindings, NULL, &addr)) {
 			NL_SET_ERR_MSG_ATTR(req->extack, nla,
 					    "prefix has no free address for every child");
 			return -ENOSPC;
@@ -566,11 +599,20 @@ int rl_endpoint_reject(struct rl_req *req)
 	return 0;
 }
 
+/* A child's targets when they are addresses of the endpoint's network. */
+static const struct rl_addrs *rl_same_network(const struct rl_endpoint *ep,
+					      const struct rl_resource *child,
+					      const struct rl_addrs *targets)
+{
+	return child->gateway->network == ep->network ? targets : NULL;
+}
+
 int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 		  struct rl_child_plan **planp)
 {
 	struct rl_resource *group = child->group;
 	u8 family = rl_resource_family(req->rn, child);
+	const struct rl_addrs *targets, *skip;
 	struct rl_child_plan *plan;
 	struct rl_child_map *m;
 	struct rl_endpoint *ep;
@@ -578,6 +620,8 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 	int ret;
 
 	lockdep_assert_held(&req->rn->lock);
+	targets = rcu_dereference_protected(child->targets,
+					    lockdep_is_held(&req->rn->lock));
 	list_for_each_entry(ep, &group->endpoints, res_node) {
 		n++;
 		/* A prefix pool gives the child an address of its own. */
@@ -594,13 +638,15 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 	if (!plan)
 		return -ENOMEM;
 	list_for_each_entry(ep, &group->endpoints, res_node) {
+		skip = rl_same_network(ep, child, targets);
 		m = &plan->m[plan->n];
 		m->ep = ep;
 		if (!ep->prefix.addr.family) {
-			m->b = rl_pool_free(ep, family);
+			/* Not its own target: the child would reach itself. */
+			m->b = rl_pool_free(ep, family, skip);
 			if (!m->b) {
 				NL_SET_ERR_MSG(req->extack,
-					       "the address pool of an endpoint of the group has no free address of the targets' family");
+					       "the address pool of an endpoint of the group has no free address of the targets' family that is not a target");
 				ret = -ENOSPC;
 				goto err;
 			}
@@ -625,9 +671,12 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 			goto err;
 		m->b->ep = ep;
 		m->b->zone = ep->network->zone;
-		/* Inserted now, unmapped, so the next pick passes it over. */
-		if (rl_prefix_pick(req->rn, ep->network->zone, &ep->prefix,
-				   NULL, 0,
+		/*
+		 * Inserted now, unmapped, so the next pick passes it over. The
+		 * child is not published yet: skip its targets here.
+		 */
+		if (rl_prefix_pick(req->rn, ep->network, &ep->prefix,
+				   ep->obj.ifname, NULL, 0, skip,
 				   &m->b->addr)) {
 			NL_SET_ERR_MSG(req->extack,
 				       "the prefix of an endpoint of the group has no free address");
@@ -784,4 +833,169 @@ int rl_endpoint_fill(struct sk_buff *skb, const struct rl_endpoint *ep)
 	if (group && rl_put_mappings(skb, ep))
 		return -EMSGSIZE;
 	return 0;
+}
+
+/*
+ * The subnet of dev's own address of a family: the first that has host
+ * addresses (IPv4 up to /30, IPv6 up to /126, not link-local).
+ */
+static bool rl_dev_subnet(struct net_device *dev, u8 family,
+			  struct rl_prefix *p)
+{
+	struct inet6_ifaddr *ifp;
+	struct inet6_dev *idev;
+	bool found = false;
+
+	memset(p, 0, sizeof(*p));
+	p->addr.family = family;
+	if (family == AF_INET) {
+		struct in_device *in_dev = __in_dev_get_rcu(dev);
+		const struct in_ifaddr *ifa;
+
+		if (!in_dev)
+			return false;
+		in_dev_for_each_ifa_rcu(ifa, in_dev) {
+			if (ifa->ifa_prefixlen > 30)
+				continue;
+			p->addr.a.ip = ifa->ifa_local & ifa->ifa_mask;
+			p->len = ifa->ifa_prefixlen;
+			return true;
+		}
+		return false;
+	}
+	idev = __in6_dev_get(dev);
+	if (!idev)
+		return false;
+	read_lock_bh(&idev->lock);
+	list_for_each_entry(ifp, &idev->addr_list, if_list) {
+		if (ifp->prefix_len > 126 ||
+		    ipv6_addr_type(&ifp->addr) & IPV6_ADDR_LINKLOCAL)
+			continue;
+		ipv6_addr_prefix(&p->addr.a.in6, &ifp->addr, ifp->prefix_len);
+		p->len = ifp->prefix_len;
+		found = true;
+		break;
+	}
+	read_unlock_bh(&idev->lock);
+	return found;
+}
+
+/* The family addr auto picks for a resource: its (first child's) targets'. */
+static u8 rl_pick_family(struct rl_req *req, struct rl_resource *res)
+{
+	struct rl_resource *child;
+	u8 family;
+
+	if (res->type != RESLINK_TYPE_GROUP)
+		return rl_resource_family(req->rn, res);
+	list_for_each_entry(child, &res->children, child_node) {
+		family = rl_resource_family(req->rn, child);
+		if (family)
+			return family;
+	}
+	return 0;
+}
+
+/*
+ * The lowest free addresses of the subnet of the fabric's own address on a
+ * device, for "addr auto": the tool probes them for hosts on the link and
+ * asks again, excluding those in use, before it creates the endpoint with
+ * them.
+ */
+int rl_addr_pick(struct rl_req *req)
+{
+	struct nlattr **attrs = req->attrs;
+	struct rl_addrs *exclude = NULL, *picked;
+	unsigned int count = 1, i, limit;
+	struct net_device *dev;
+	struct rl_resource *res;
+	struct rl_object *obj;
+	struct rl_network *nw;
+	struct rl_prefix subnet;
+	struct sk_buff *skb;
+	struct rl_addr addr;
+	bool found = false;
+	void *hdr;
+	u8 family;
+	int ret;
+
+	if (!RL_REQUIRE(req, RESLINK_A_IFNAME, "addr auto needs a device"))
+		return -EINVAL;
+	obj = rl_find(req, RL_RESOURCE, RESLINK_A_RESOURCE_ID,
+		      RESLINK_A_RESOURCE_NAME);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	res = container_of(obj, struct rl_resource, obj);
+	/* The network's owner only, and dev must be one of its links. */
+	nw = rl_network_find(req);
+	if (IS_ERR(nw))
+		return PTR_ERR(nw);
+	if (attrs[RESLINK_A_COUNT])
+		count = nla_get_u32(attrs[RESLINK_A_COUNT]);
+	family = rl_pick_family(req, res);
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(req->rn->net,
+				  nla_data(attrs[RESLINK_A_IFNAME]));
+	if (dev) {
+		found = rl_dev_subnet(dev, family ?: AF_INET, &subnet);
+		if (!found && !family)
+			found = rl_dev_subnet(dev, AF_INET6, &subnet);
+	}
+	rcu_read_unlock();
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(req->extack, attrs[RESLINK_A_IFNAME],
+				    "no such device");
+		return -ENODEV;
+	}
+	if (!found) {
+		NL_SET_ERR_MSG_ATTR(req->extack, attrs[RESLINK_A_IFNAME],
+				    "device has no subnet of the resource's family to pick from");
+		return -EADDRNOTAVAIL;
+	}
+	if (attrs[RESLINK_A_ADDRS]) {
+		ret = rl_parse_addrs(attrs[RESLINK_A_ADDRS], &exclude,
+				     req->extack);
+		if (ret)
+			return ret;
+	}
+	ret = -ENOMEM;
+	picked = kzalloc(struct_size(picked, a, count), RL_GFP);
+	if (!picked)
+		goto out;
+	/* Each address passed over is in use or excluded: that bounds it. */
+	limit = atomic_read(&req->rn->addrs.nelems) + count +
+		(exclude ? exclude->n : 0) + RL_PICK_SKIP_MAX;
+	rl_prefix_first(&subnet, &addr);
+	for (i = 0; i < limit && picked->n < count; i++) {
+		if (rl_addr_usable(&addr) &&
+		    rl_addr_use(req->rn, nw, &addr,
+				nla_data(attrs[RESLINK_A_IFNAME])) ==
+		    RL_ADDR_FREE && !rl_addrs_have(exclude, &addr))
+			picked->a[picked->n++] = addr;
+		if (!rl_prefix_next(&subnet, &addr))
+			break;
+	}
+	ret = -ENOSPC;
+	if (picked->n < count) {
+		NL_SET_ERR_MSG_ATTR(req->extack, attrs[RESLINK_A_IFNAME],
+				    "the device's subnet has no more free addresses");
+		goto out;
+	}
+	ret = -ENOMEM;
+	skb = genlmsg_new(rl_addrs_size(count), GFP_KERNEL);
+	if (!skb)
+		goto out;
+	hdr = genlmsg_put_reply(skb, req->info, &rl_genl_family, 0,
+				RESLINK_CMD_ADDR_PICK);
+	if (!hdr || rl_put_addrs(skb, RESLINK_A_ADDRS, picked)) {
+		nlmsg_free(skb);
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	genlmsg_end(skb, hdr);
+	ret = genlmsg_reply(skb, req->info);
+out:
+	kfree(picked);
+	kfree(exclude);
+	return ret;
 }

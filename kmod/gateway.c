@@ -6,6 +6,7 @@
 
 static const enum rl_counter rl_gateway_counters[] = {
 	RL_ADMITTED, RL_DROP_EGRESS, RL_DROP_SNAT, RL_DROP_INBOUND,
+	RL_ADDR_CONFLICTS,
 };
 
 bool rl_gateway_has_family(const struct rl_gateway *gw, u8 family)

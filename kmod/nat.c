@@ -756,8 +756,13 @@ int rl_nat_register(struct net *net)
 				    ARRAY_SIZE(rl_network_ops));
 	if (ret)
 		goto err_filter;
+	ret = rl_conflict_register(net);
+	if (ret)
+		goto err_network;
 	return 0;
 
+err_network:
+	nf_unregister_net_hooks(net, rl_network_ops, ARRAY_SIZE(rl_network_ops));
 err_filter:
 	nf_unregister_net_hooks(net, rl_filter_ops, ARRAY_SIZE(rl_filter_ops));
 err_nat:
@@ -796,6 +801,7 @@ void rl_nat_unregister(struct net *net)
 {
 	unsigned int i;
 
+	rl_conflict_unregister(net);
 	nf_unregister_net_hooks(net, rl_network_ops,
 				ARRAY_SIZE(rl_network_ops));
 	nf_unregister_net_hooks(net, rl_filter_ops, ARRAY_SIZE(rl_filter_ops));

@@ -220,6 +220,22 @@ static const struct nla_policy rl_dns_set_policy[RESLINK_A_MAX + 1] = {
 				       RESLINK_DNS_SUFFIX_MAXLEN),
 };
 
+static struct netlink_range_validation rl_count_range = {
+	.min = 1,
+	.max = RESLINK_ADDRS_MAX,
+};
+
+static const struct nla_policy rl_addr_pick_policy[RESLINK_A_MAX + 1] = {
+	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
+	[RESLINK_A_RESOURCE_ID] = { .type = NLA_U64 },
+	[RESLINK_A_RESOURCE_NAME] = RL_POLICY_NAME,
+	[RESLINK_A_IFNAME] = RL_POLICY_IFNAME,
+	[RESLINK_A_ADDRS] = NLA_POLICY_NESTED(rl_addr_policy),
+	[RESLINK_A_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U32, &rl_count_range),
+	[RESLINK_A_NETWORK_ID] = { .type = NLA_U64 },
+	[RESLINK_A_NETWORK_NAME] = RL_POLICY_NAME,
+};
+
 static const char * const rl_kind_missing[RL_NR_KINDS] = {
 	[RL_GATEWAY] = "gateway id or name is required",
 	[RL_RESOURCE] = "resource id or name is required",
@@ -319,19 +335,29 @@ void rl_hooks_abort(struct rl_req *req)
 	req->hooks_new = false;
 }
 
-/* Points at the first address of a list that is already bound there. */
+/* The device the request names for its addresses; NULL if none. */
+const char *rl_req_ifname(const struct rl_req *req)
+{
+	const struct nlattr *nla = req->attrs[RESLINK_A_IFNAME];
+
+	return nla ? nla_data(nla) : NULL;
+}
+
+/* Points at the first address of a list that something already uses. */
 int rl_check_addrs_free(struct rl_req *req, const struct rl_network *nw,
 			const struct nlattr *nla)
 {
+	const char *ifname = rl_req_ifname(req);
 	const struct nlattr *pos;
+	enum rl_addr_use use;
 	struct rl_addr addr;
 	int rem;
 
 	nla_for_each_nested(pos, nla, rem) {
 		rl_parse_addr(pos, &addr);
-		if (rl_lookup_taken(req->rn, nw->zone, &addr)) {
-			NL_SET_ERR_MSG_ATTR(req->extack, pos,
-					    "address is in use by another endpoint or gateway");
+		use = rl_addr_use(req->rn, nw, &addr, ifname);
+		if (use != RL_ADDR_FREE) {
+			rl_set_err(req->extack, pos, rl_addr_use_msg(use));
 			return -EADDRINUSE;
 		}
 	}
@@ -526,6 +552,7 @@ static const rl_handler_t rl_handlers[RESLINK_CMD_MAX + 1] = {
 	[RESLINK_CMD_NETWORK_GET] = rl_get,
 	[RESLINK_CMD_DNS_GET] = rl_dns_get,
 	[RESLINK_CMD_DNS_SET] = rl_dns_set,
+	[RESLINK_CMD_ADDR_PICK] = rl_addr_pick,
 };
 
 static int rl_doit(struct sk_buff *skb, struct genl_info *info)
@@ -692,6 +719,8 @@ static const struct genl_ops rl_ops[] = {
 	RL_OP_GET(RESLINK_CMD_NETWORK_GET),
 	RL_OP_CHANGE(RESLINK_CMD_DNS_GET, rl_dns_get_policy),
 	RL_OP_CHANGE(RESLINK_CMD_DNS_SET, rl_dns_set_policy),
+	/* Reads only, but tells which addresses are in use. */
+	RL_OP_CHANGE(RESLINK_CMD_ADDR_PICK, rl_addr_pick_policy),
 };
 
 static const struct genl_multicast_group rl_mcgrps[] = {

@@ -75,6 +75,7 @@ int rl_hooks_get(struct rl_req *req);
 void rl_hooks_abort(struct rl_req *req);
 int rl_check_addrs_free(struct rl_req *req, const struct rl_network *nw,
 			const struct nlattr *nla);
+const char *rl_req_ifname(const struct rl_req *req);
 struct rl_binding *rl_binding_new(const struct rl_addr *addr);
 
 size_t rl_addrs_size(unsigned int n);
@@ -90,6 +91,22 @@ int rl_put_ports(struct sk_buff *skb, int type, const struct rl_ports *ports);
 int rl_put_rules(struct sk_buff *skb, const struct rl_rules *rules);
 int rl_put_common(struct sk_buff *skb, const struct rl_object *obj,
 		  const enum rl_counter *counters, unsigned int n);
+
+/* addrcheck.c: what already uses an address of a network; under lock. */
+enum rl_addr_use {
+	RL_ADDR_FREE,
+	RL_ADDR_BOUND,		/* an endpoint or gateway address */
+	RL_ADDR_TARGET,		/* a resource's target */
+	RL_ADDR_IFACE,		/* an interface's, not put there for a binding */
+	RL_ADDR_NETWORK,	/* of the subnet of ifname's own address */
+	RL_ADDR_BROADCAST,
+};
+
+enum rl_addr_use rl_addr_use(struct rl_net *rn, const struct rl_network *nw,
+			     const struct rl_addr *addr, const char *ifname);
+const char *rl_addr_use_msg(enum rl_addr_use use);
+bool rl_prefix_holds_ifaddr(struct rl_net *rn, const struct rl_network *nw,
+			    const struct rl_prefix *p);
 
 /* Announces an object (as a GET would reply) to the events group. */
 void rl_notify(struct rl_req *req, const struct rl_object *obj, u8 cmd);
@@ -124,6 +141,7 @@ int rl_endpoint_new(struct rl_req *req);
 int rl_endpoint_del(struct rl_req *req);
 int rl_endpoint_accept(struct rl_req *req);
 int rl_endpoint_reject(struct rl_req *req);
+int rl_addr_pick(struct rl_req *req);
 size_t rl_endpoint_size(const struct rl_endpoint *ep);
 int rl_endpoint_fill(struct sk_buff *skb, const struct rl_endpoint *ep);
 

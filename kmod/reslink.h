@@ -89,6 +89,7 @@ enum rl_counter {
 	RL_DROP_SNAT,
 	RL_DROP_INBOUND,
 	RL_DROP_CROSSING,
+	RL_ADDR_CONFLICTS,
 	RL_NR_COUNTERS
 };
 
@@ -195,6 +196,8 @@ struct rl_binding {
 	 * created by the first connection, let go by rl_bindings_free()
 	 */
 	struct nf_ct_timeout *ct_policy[RL_NR_L4];
+	/* conflict.c: jiffies of the last conflict event, to rate-limit */
+	unsigned long conflict_event;
 };
 
 struct rl_endpoint {
@@ -322,6 +325,10 @@ int rl_nat_templates(struct net *net, struct rl_network *nw);
 /* The endpoint's connections in conntrack now; rl_net->lock held. */
 u64 rl_nat_active(const struct rl_endpoint *ep);
 void rl_nat_release_binding(struct rl_binding *b);
+
+/* conflict.c: hosts on a link claiming an endpoint or gateway address */
+int rl_conflict_register(struct net *net);
+void rl_conflict_unregister(struct net *net);
 
 /* rules.c */
 bool rl_rules_allow(const struct rl_rules *rules, const struct rl_addr *addr,

@@ -469,8 +469,8 @@ test_monitor() {
 	rl gateway del gw
 	monitor_stop "$mon" 2
 	expect_eq "$(cat "$mon")" \
-		"new gateway gw id $id owner 000000000000 addr 10.1.0.50 snat-ports 20000-29999
-del gateway gw id $id owner 000000000000 addr 10.1.0.50 snat-ports 20000-29999" \
+		"new gateway gw id $id owner 000000000000 addr 10.1.0.50 snat-ports 20000-29999 unprobed
+del gateway gw id $id owner 000000000000 addr 10.1.0.50 snat-ports 20000-29999 unprobed" \
 		"monitor text"
 }
 

@@ -41,9 +41,9 @@ say "" "$COUNT endpoints through -b in $(awk -v s="$start" -v e="$end" 'BEGIN { 
 expect_eq "$(ip netns exec "$NS_F" "$RESLINK" -j endpoint show | jq length)" "$COUNT" "endpoints in the JSON dump"
 ip netns exec "$NS_F" "$RESLINK" endpoint show >"$TMP/show.txt"
 expect_eq "$(wc -l <"$TMP/show.txt")" "$COUNT" "endpoints in the text dump"
-grep -q "^endpoint e1 id vpce-[0-9a-f]* owner 000000000000 resource db state available addr 10.64.0.1 dns-name vpce-[0-9a-f]*\.rcfg-[0-9a-f]*\.reslink\.internal$" "$TMP/show.txt" ||
+grep -q "^endpoint e1 id vpce-[0-9a-f]* owner 000000000000 resource db state available addr 10.64.0.1 unprobed dns-name vpce-[0-9a-f]*\.rcfg-[0-9a-f]*\.reslink\.internal$" "$TMP/show.txt" ||
 	fail "first endpoint missing"
-grep -q "^endpoint e$COUNT id .* addr 10\.[0-9.]* dns-name [^ ]*$" "$TMP/show.txt" || fail "last endpoint missing"
+grep -q "^endpoint e$COUNT id .* addr 10\.[0-9.]* unprobed dns-name [^ ]*$" "$TMP/show.txt" || fail "last endpoint missing"
 expect_eq "$(awk '{ print $2 }' "$TMP/show.txt" | sort -u | wc -l)" "$COUNT" "distinct names in the dump"
 
 rl endpoint del "e$((COUNT / 2))"

@@ -17,6 +17,8 @@ static int usage(FILE *f)
 		"       reslink endpoint show [NAME]\n"
 		"RULE := allow PREFIX [proto { tcp | udp | tcp,udp }] [port SPEC]\n"
 		"SPEC := { PORT | LO-HI }[,{ PORT | LO-HI }]...\n"
+		"ADDR may be \"auto\" (with dev): the lowest free address of the subnet\n"
+		"of IFNAME's own address.\n"
 		"NAME and RES may be ids (vpce-..., rcfg-...). For a group resource the\n"
 		"addresses (or every host address of PREFIX) are a pool: one address per\n"
 		"child, in order. Ingress rules match the client's address and the port;\n"
@@ -28,9 +30,15 @@ static int usage(FILE *f)
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
+static int endpoint_create(const char *name, const struct rl_ref *resource,
+			   const struct rl_addrs *addrs,
+			   const struct rl_prefix *prefix,
+			   const struct rl_rules *rules, const char *dev,
+			   const struct rl_ref *network, bool private_dns);
+
 static int endpoint_add(int argc, char **argv)
 {
-	static struct rl_addrs addrs;
+	static struct rl_addrs addrs, exclude;
 	static struct rl_rules rules;
 	const char *name, *dev = NULL, *why;
 	struct rl_ref network = { 0 };
@@ -38,8 +46,8 @@ static int endpoint_add(int argc, char **argv)
 	struct rl_ref resource = { 0 };
 	struct rl_prefix prefix;
 	bool has_resource = false, has_prefix = false, private_dns = false;
-	struct nlmsghdr *nlh;
-	int ret;
+	unsigned int n_auto = 0, given;
+	int ret, round;
 
 	if (argc < 1)
 		return usage_error(HINT, "endpoint add needs a name");
@@ -59,8 +67,14 @@ static int endpoint_add(int argc, char **argv)
 			has_resource = true;
 		} else if (!strcmp(*argv, "addr")) {
 			NEXT_ARG(HINT);
-			if ((ret = arg_addr(HINT, *argv, &addrs, "addresses")))
+			if (!strcmp(*argv, "auto")) {
+				if (addrs.n + ++n_auto > RESLINK_ADDRS_MAX)
+					return invalid_arg(HINT, "addresses", *argv,
+							   "more than 256 addresses");
+			} else if ((ret = arg_addr(HINT, *argv, &addrs,
+						   "addresses"))) {
 				return ret;
+			}
 		} else if (!strcmp(*argv, "prefix")) {
 			if (has_prefix)
 				return duplicate_arg(HINT, *argv);
@@ -91,27 +105,73 @@ static int endpoint_add(int argc, char **argv)
 	}
 	if (!has_resource)
 		return usage_error(HINT, "an endpoint needs a \"resource\"");
-	if (!addrs.n && !has_prefix)
+	if (!addrs.n && !n_auto && !has_prefix)
 		return usage_error(HINT, "an endpoint needs \"addr\" or \"prefix\"");
-	if (addrs.n && has_prefix)
+	if ((addrs.n || n_auto) && has_prefix)
 		return usage_error(HINT, "\"addr\" and \"prefix\" exclude each other");
+	if (n_auto && !dev)
+		return usage_error(HINT, "\"addr auto\" needs \"dev\"");
+	if (!n_auto)
+		return endpoint_create(name, &resource, &addrs,
+				       has_prefix ? &prefix : NULL, &rules, dev,
+				       has_network ? &network : NULL, private_dns);
+
+	/* A host may hold an IPv6 address that DAD alone finds: pick again. */
+	exclude = addrs;
+	given = addrs.n;
+	dad_quiet = true;
+	for (round = 0; round < 8; round++) {
+		addrs.n = given;
+		ret = pick_addrs(&resource, dev, has_network ? &network : NULL,
+				 n_auto, &exclude, &addrs);
+		if (ret)
+			break;
+		ret = endpoint_create(name, &resource, &addrs, NULL, &rules, dev,
+				      has_network ? &network : NULL, private_dns);
+		if (!ret || !dad_conflict.family || exclude.n == RESLINK_ADDRS_MAX)
+			break;
+		exclude.a[exclude.n++] = dad_conflict;
+	}
+	dad_quiet = false;
+	if (ret && dad_conflict.family)
+		fprintf(stderr, "Error: cannot find free addresses on %s (duplicate address detection failed %d times).\n",
+			dev, round);
+	return ret;
+}
+
+/* network: NULL for "default"; private_dns: RESLINK_A_PRIVATE_DNS. */
+static int endpoint_create(const char *name, const struct rl_ref *resource,
+			   const struct rl_addrs *addrs,
+			   const struct rl_prefix *prefix,
+			   const struct rl_rules *rules, const char *dev,
+			   const struct rl_ref *network, bool private_dns)
+{
+	struct nlmsghdr *nlh;
+	int ret;
 
 	nlh = genl_msg(RESLINK_CMD_ENDPOINT_NEW, 0);
 	mnl_attr_put_strz(nlh, RESLINK_A_NAME, name);
 	mnl_attr_put_u64(nlh, RESLINK_A_ACCOUNT, opts.account);
-	put_ref(nlh, RESLINK_A_RESOURCE_ID, RESLINK_A_RESOURCE_NAME, &resource);
-	if (addrs.n)
-		put_addrs(nlh, RESLINK_A_ADDRS, &addrs);
-	if (has_prefix)
-		put_prefix(nlh, RESLINK_A_PREFIX, &prefix);
-	if (rules.n)
-		put_rules(nlh, &rules);
+	put_ref(nlh, RESLINK_A_RESOURCE_ID, RESLINK_A_RESOURCE_NAME, resource);
+	if (addrs->n)
+		put_addrs(nlh, RESLINK_A_ADDRS, addrs);
+	if (prefix)
+		put_prefix(nlh, RESLINK_A_PREFIX, prefix);
+	if (rules->n)
+		put_rules(nlh, rules);
 	if (dev)
 		mnl_attr_put_strz(nlh, RESLINK_A_IFNAME, dev);
-	put_network(nlh, &network, has_network);
+	put_network(nlh, network, network != NULL);
 	if (private_dns)
 		mnl_attr_put(nlh, RESLINK_A_PRIVATE_DNS, 0, NULL);
-	return cmd_create(nlh, KIND_ENDPOINT, name, dev);
+	/* Hosts on the link first: a refusal leaves nothing behind. */
+	if (dev && (ret = prefix ? probe_prefix(dev, prefix) :
+		    probe_addrs(dev, addrs)))
+		return ret;
+	explain_addrs(addrs->n ? addrs : NULL, prefix, network);
+	ret = cmd_create(nlh, KIND_ENDPOINT, name, dev);
+	explain_addrs(NULL, NULL, NULL);
+	return ret;
 }
 
 static int endpoint_decide(int argc, char **argv, bool accept)

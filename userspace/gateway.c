@@ -87,7 +87,13 @@ static int gateway_add(int argc, char **argv)
 	if (dev)
 		mnl_attr_put_strz(nlh, RESLINK_A_IFNAME, dev);
 	put_network(nlh, &network, has_network);
-	return cmd_create(nlh, KIND_GATEWAY, name, dev);
+	/* Hosts on the link first: a refusal leaves nothing behind. */
+	if (dev && (ret = probe_addrs(dev, &addrs)))
+		return ret;
+	explain_addrs(&addrs, NULL, has_network ? &network : NULL);
+	ret = cmd_create(nlh, KIND_GATEWAY, name, dev);
+	explain_addrs(NULL, NULL, NULL);
+	return ret;
 }
 
 int do_gateway(int argc, char **argv)

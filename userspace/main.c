@@ -123,6 +123,43 @@ int batch_line(char *line)
 	return dispatch(argc, argv);
 }
 
+/*
+ * Hosts on the link are probed for every address of the batch's "add ...
+ * dev" lines at once, so that free addresses cost one probe wait in all
+ * rather than one per command; the commands then find the results.
+ */
+static void batch_probe_line(const char *line)
+{
+	char *copy, *argv[2048], *tok, *save = NULL;
+	const char *dev = NULL;
+	struct rl_addr addr;
+	int argc = 0, i;
+
+	/* Most lines of a large batch have no device: cheap to pass over. */
+	if (!strstr(line, "dev"))
+		return;
+	copy = strdup(line);
+	if (!copy)
+		return;
+	for (tok = strtok_r(copy, " \t\r\n", &save);
+	     tok && argc < (int)(sizeof(argv) / sizeof(argv[0]));
+	     tok = strtok_r(NULL, " \t\r\n", &save))
+		argv[argc++] = tok;
+	i = argc >= 2 && (!strcmp(argv[0], "-a") ||
+			  !strcmp(argv[0], "-account")) ? 2 : 0;
+	if (argc < i + 2 || strcmp(argv[i + 1], "add") ||
+	    (strcmp(argv[i], "endpoint") && strcmp(argv[i], "gateway")))
+		goto out;
+	for (; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "dev"))
+			dev = argv[i + 1];
+	for (i = 0; dev && i + 1 < argc; i++)
+		if (!strcmp(argv[i], "addr") && !parse_addr(argv[i + 1], &addr))
+			probe_queue(dev, &addr);
+out:
+	free(copy);
+}
+
 int batch(const char *name)
 {
 	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
@@ -136,7 +173,15 @@ int batch(const char *name)
 			strerror(errno));
 		return EXIT_USAGE;
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	/* Lines are read ahead for the probes, and seekable files only. */
+	if (f != stdin) {
+		while (getline(&line, &cap, f) >= 0)
+			batch_probe_line(line);
+		if (probe_run())
+			ret = EXIT_KERNEL;
+		rewind(f);
+	}
+	while (!ret && getline(&line, &cap, f) >= 0) {
 		char *p = line + strspn(line, " \t");
 
 		lineno++;

@@ -202,13 +202,30 @@ static int transact(struct nl_sock *s, struct nlmsghdr *nlh, nl_msg_cb cb,
 	}
 }
 
+static genl_explain_fn explain_fn;
+
+void genl_explain(genl_explain_fn fn)
+{
+	explain_fn = fn;
+}
+
 static int print_kernel_error(void)
 {
 	if (last_msg[0]) {
 		size_t len = strlen(last_msg);
+		genl_explain_fn fn = explain_fn;
+		char msg[sizeof(last_msg)], why[256];
 
-		fprintf(stderr, "Error: %s%s\n", last_msg,
-			last_msg[len - 1] == '.' ? "" : ".");
+		/* The explanation makes requests of its own. */
+		explain_fn = NULL;
+		if (last_msg[len - 1] == '.')
+			last_msg[len - 1] = '\0';
+		snprintf(msg, sizeof(msg), "%s", last_msg);
+		if (fn && fn(last_errno, msg, why, sizeof(why)))
+			fprintf(stderr, "Error: %s (%s).\n", msg, why);
+		else
+			fprintf(stderr, "Error: %s.\n", msg);
+		explain_fn = fn;
 	} else {
 		fprintf(stderr, "Error: %s.\n", strerror(last_errno));
 	}
@@ -542,11 +559,9 @@ int rtnl_addr(bool add, int ifindex, const struct rl_addr *addr)
 	ifa->ifa_prefixlen = alen * 8;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = ifindex;
-	/* The address is the fabric's stand-in for a remote host: no DAD
-	 * delay before it answers neighbour solicitations.
+	/* IPv6 addresses go through duplicate address detection: a host on
+	 * the link that holds one makes it fail (dad_wait()).
 	 */
-	if (addr->family == AF_INET6)
-		flags |= IFA_F_NODAD;
 	mnl_attr_put(nlh, IFA_LOCAL, alen, addr->bytes);
 	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr->bytes);
 	if (add)
@@ -563,6 +578,71 @@ int rtnl_addr(bool add, int ifindex, const struct rl_addr *addr)
 		rtnl_error(add ? "add" : "remove", buf, ifindex);
 		return -1;
 	}
+	return 0;
+}
+
+struct addr_flags_query {
+	int ifindex;
+	const struct rl_addr *addr;
+	uint32_t flags;
+	bool found;
+};
+
+static int addr_flags_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_flags_query *q = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	bool match = false;
+	uint32_t flags;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)) ||
+	    (int)ifa->ifa_index != q->ifindex ||
+	    ifa->ifa_family != q->addr->family)
+		return 0;
+	flags = ifa->ifa_flags;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		unsigned int type = mnl_attr_get_type(attr);
+
+		if (type == IFA_ADDRESS &&
+		    mnl_attr_get_payload_len(attr) == 16 &&
+		    !memcmp(mnl_attr_get_payload(attr), q->addr->bytes, 16))
+			match = true;
+		else if (type == IFA_FLAGS &&
+			 mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			flags = mnl_attr_get_u32(attr);
+	}
+	if (match) {
+		q->flags = flags;
+		q->found = true;
+	}
+	return 0;
+}
+
+/* The IFA_F_* flags of an IPv6 address of a device. */
+int rtnl_addr_flags(int ifindex, const struct rl_addr *addr, uint32_t *flags)
+{
+	struct addr_flags_query q = { .ifindex = ifindex, .addr = addr };
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	bool intr = false;
+
+	if (sock_open(&rtnl_sock, NETLINK_ROUTE))
+		return -1;
+	nlh = mnl_nlmsg_put_header(send_buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = addr->family;
+	ifa->ifa_index = ifindex;
+	if (transact(&rtnl_sock, nlh, addr_flags_cb, &q, NULL, &intr) < 0 ||
+	    !q.found) {
+		fprintf(stderr, "Error: cannot read the flags of an address of device %d.\n",
+			ifindex);
+		return -1;
+	}
+	*flags = q.flags;
 	return 0;
 }
 

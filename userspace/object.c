@@ -377,6 +377,29 @@ int obj_del(enum rl_kind kind, const struct rl_ref *ref)
 	return genl_request(nlh, NULL, NULL);
 }
 
+struct rl_addr dad_conflict;
+bool dad_quiet;
+
+/* Whether a host on the link holds one of the object's IPv6 addresses. */
+static bool dad_failed(int ifindex, const struct rl_obj *obj)
+{
+	char abuf[ADDR_STRLEN];
+	struct rl_addr failed;
+	int ret;
+
+	memset(&dad_conflict, 0, sizeof(dad_conflict));
+	ret = dad_wait(ifindex, &obj->addrs, &failed);
+	if (ret > 0)
+		dad_conflict = failed;
+	if (ret > 0 && !dad_quiet)
+		fprintf(stderr, "Error: address %s is in use on %s (duplicate address detection failed).\n",
+			format_addr(abuf, sizeof(abuf), &failed), obj->ifname);
+	else if (ret < 0)
+		fprintf(stderr, "Error: duplicate address detection on %s did not end.\n",
+			obj->ifname);
+	return ret != 0;
+}
+
 /*
  * "dev IFNAME": every address of the object as a host address (/32, /128,
  * no prefix route), or for a group endpoint created from a prefix, the
@@ -405,7 +428,12 @@ int dev_addrs(bool add, const struct rl_obj *obj, bool quiet)
 			continue;
 		while (i-- > 0)
 			rtnl_addr(false, ifindex, &obj->addrs.a[i]);
-		break;
+		return ret;
+	}
+	if (add && dad_failed(ifindex, obj)) {
+		for (i = 0; i < obj->addrs.n; i++)
+			rtnl_addr(false, ifindex, &obj->addrs.a[i]);
+		ret = -1;
 	}
 	return ret;
 }
@@ -517,6 +545,16 @@ static void print_network(const struct rl_obj *obj)
 		print_u64(PRINT_ANY, "zone", " zone %" PRIu64, obj->zone);
 }
 
+/* Addresses on no device were not probed for hosts on a link: say so. */
+static void print_dev(const struct rl_obj *obj)
+{
+	if (obj->ifname[0])
+		print_string(PRINT_ANY, "dev", " dev %s", obj->ifname);
+	else
+		print_text(" unprobed");
+	print_bool(PRINT_JSON, "probed", NULL, obj->ifname[0]);
+}
+
 static void print_gateway(const struct rl_obj *obj)
 {
 	char buf[16];
@@ -531,8 +569,7 @@ static void print_gateway(const struct rl_obj *obj)
 		print_u64(PRINT_JSON, "last", NULL, obj->snat_ports & 0xffff);
 		close_json_object();
 	}
-	if (obj->ifname[0])
-		print_string(PRINT_ANY, "dev", " dev %s", obj->ifname);
+	print_dev(obj);
 	print_rules(&obj->rules);
 }
 
@@ -582,8 +619,7 @@ static void print_endpoint(const struct rl_obj *obj)
 			     format_prefix(buf, sizeof(buf), &obj->prefix));
 	else
 		print_addr_list("addrs", " addr %s", &obj->addrs);
-	if (obj->ifname[0])
-		print_string(PRINT_ANY, "dev", " dev %s", obj->ifname);
+	print_dev(obj);
 	print_rules(&obj->rules);
 	print_bool(PRINT_ANY, "private_dns", " private-dns", obj->private_dns);
 	print_dns_names(obj, PRINT_FP);

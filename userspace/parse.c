@@ -509,6 +509,7 @@ const char *stat_name(unsigned int attr)
 		[RESLINK_STATS_A_DROP_INBOUND] = "drop_inbound",
 		[RESLINK_STATS_A_ACTIVE] = "active",
 		[RESLINK_STATS_A_DROP_CROSSING] = "drop_crossing",
+		[RESLINK_STATS_A_ADDR_CONFLICTS] = "addr_conflicts",
 	};
 
 	return attr <= RESLINK_STATS_A_MAX ? names[attr] : NULL;

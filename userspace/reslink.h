@@ -165,8 +165,27 @@ void put_rules(struct nlmsghdr *nlh, const struct rl_rules *rules);
 void put_ref(struct nlmsghdr *nlh, uint16_t id_type, uint16_t name_type,
 	     const struct rl_ref *ref);
 
+/* Says more about a kernel error (errno, extack text) in buf, or false. */
+typedef bool (*genl_explain_fn)(int err, const char *msg, char *buf,
+				size_t len);
+void genl_explain(genl_explain_fn fn);
+
 int rtnl_addr(bool add, int ifindex, const struct rl_addr *addr);
 int rtnl_local_route(bool add, int ifindex, const struct rl_prefix *p);
+int rtnl_addr_flags(int ifindex, const struct rl_addr *addr, uint32_t *flags);
+
+/* probe.c: hosts on the link that already use an address. */
+int probe_queue(const char *ifname, const struct rl_addr *addr);
+int probe_run(void);
+int probe_addrs(const char *ifname, const struct rl_addrs *addrs);
+int probe_prefix(const char *ifname, const struct rl_prefix *prefix);
+int dad_wait(int ifindex, const struct rl_addrs *addrs, struct rl_addr *failed);
+int pick_addrs(const struct rl_ref *resource, const char *dev,
+	       const struct rl_ref *network, unsigned int n,
+	       struct rl_addrs *exclude, struct rl_addrs *addrs);
+/* object.c: the address whose duplicate address detection failed last. */
+extern struct rl_addr dad_conflict;
+extern bool dad_quiet;
 
 /* object.c: decoding kernel replies, requests shared by several commands. */
 struct rl_obj {
@@ -249,6 +268,10 @@ void print_bool(enum output_type t, const char *key, const char *fmt,
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_nl(void);
 void print_flush_line(void);
+
+/* holder.c: name what holds an address the kernel refuses as in use. */
+void explain_addrs(const struct rl_addrs *addrs,
+		   const struct rl_prefix *prefix, const struct rl_ref *network);
 
 /* One file per object family. */
 int do_gateway(int argc, char **argv);

@@ -324,6 +324,9 @@ static const enum shape reply_shape[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_VRF] = S_STR,
 	[RESLINK_A_ZONE] = S_U16,
 	[RESLINK_A_PRIVATE_DNS] = S_FLAG,
+	[RESLINK_A_COUNT] = S_U32,
+	[RESLINK_A_ENDPOINT_ID] = S_U64,
+	[RESLINK_A_ENDPOINT_NAME] = S_STR,
 };
 
 static const enum mnl_attr_data_type shape_type[] = {
@@ -1282,6 +1285,10 @@ static const enum value attr_value[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_STATS] = V_NEST_GARBAGE,
 	[RESLINK_A_DNS_SUFFIX] = V_DNS,
 	[RESLINK_A_PRIVATE_DNS] = V_FLAG,
+	[RESLINK_A_COUNT] = V_U32,
+	[RESLINK_A_ENDPOINT_ID] = V_U64,
+	[RESLINK_A_ENDPOINT_NAME] = V_NAME,
+	[RESLINK_A_LLADDR] = V_RAW,
 };
 
 static uint64_t boundary(unsigned int bytes)
@@ -1437,6 +1444,19 @@ static void build_endpoint_new(struct req *r)
 	put_account(r);
 }
 
+/* addr auto: a resource, a device, how many, addresses to pass over. */
+static void build_addr_pick(struct req *r)
+{
+	put_ref(r, RESLINK_A_RESOURCE_ID, RESLINK_A_RESOURCE_NAME, 1);
+	if (chance(80))
+		put_ifname(r);
+	if (chance(60))
+		put_u32(r, RESLINK_A_COUNT, boundary(4));
+	if (chance(30))
+		put_addr_list(r, RESLINK_A_ADDRS, POOL_EP);
+	put_account(r);
+}
+
 static void build_ref(struct req *r)
 {
 	put_ref(r, RESLINK_A_ID, RESLINK_A_NAME, kind_of_cmd(r->cmd));
@@ -1454,6 +1474,7 @@ static void build(struct req *r)
 	case RESLINK_CMD_RESOURCE_SHARE:
 	case RESLINK_CMD_RESOURCE_UNSHARE: build_share(r); break;
 	case RESLINK_CMD_ENDPOINT_NEW: build_endpoint_new(r); break;
+	case RESLINK_CMD_ADDR_PICK: build_addr_pick(r); break;
 	case RESLINK_CMD_GATEWAY_DEL:
 	case RESLINK_CMD_GATEWAY_GET:
 	case RESLINK_CMD_RESOURCE_DEL:
@@ -1677,7 +1698,8 @@ static bool is_request_cmd(uint8_t cmd)
 {
 	return cmd >= 1 && cmd <= RESLINK_CMD_MAX &&
 	       cmd != RESLINK_CMD_GATEWAY_SET && cmd != RESLINK_CMD_ENDPOINT_SET &&
-	       cmd != RESLINK_CMD_NETWORK_SET;
+	       cmd != RESLINK_CMD_NETWORK_SET &&
+	       cmd != RESLINK_CMD_ADDR_CONFLICT;
 }
 
 /* The deepest states the sampled snapshots saw, to show they are reached. */
@@ -2378,7 +2400,7 @@ static bool in_prefix(const struct addr *a, const struct addr *p, uint8_t len)
 }
 
 /* Counters each kind reports (uapi: "Statistics"). */
-static const unsigned int nr_counters[NR_KINDS] = { 4, 3, 7 };
+static const unsigned int nr_counters[NR_KINDS] = { 5, 3, 8 };
 
 static void check_object_refs(const struct state *s, const struct object *o)
 {

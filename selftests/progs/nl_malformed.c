@@ -2098,7 +2098,7 @@ static void rules_endpoints(void)
 		    !strcmp(str_of(&o, RESLINK_A_IFNAME), "c0") &&
 		    u64_of(&o, RESLINK_A_OWNER) == 0 &&
 		    !o.tb[RESLINK_A_MAPPINGS] && !o.tb[RESLINK_A_PREFIX] &&
-		    counters == 7,
+		    counters == 8,
 		    "e1 round trip: addrs \"%s\", %u rule, %u counters", text, n,
 		    counters);
 		answer_free(&r.a);

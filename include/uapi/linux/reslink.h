@@ -57,6 +57,19 @@
  * loopback, multicast, limited broadcast, :: or IPv4-mapped. An address list
  * holds each address once.
  *
+ * An endpoint or gateway address must not be in use in its network
+ * (EADDRINUSE): not an address of another endpoint or gateway of the
+ * network, nor a target of a resource whose gateway is in the network, nor
+ * an address of an interface of the network (a link enslaved to its VRF, or
+ * to none for "default") that is no endpoint or gateway address (the tool
+ * puts those on the device), nor, when the request names a device
+ * (RESLINK_A_IFNAME) that exists, the network or broadcast address of the
+ * subnet of one of its addresses (IPv6: the subnet-router anycast address).
+ * A prefix pool may not hold such an interface address, and the addresses
+ * it hands out pass the same checks. Hosts on a link are not seen by the
+ * kernel: a tool probes for them (ARP probes, duplicate address detection)
+ * before or while it puts the addresses on the device.
+ *
  * Limits: a namespace holds at most net.reslink.max_gateways gateways,
  * max_resources resources, max_endpoints endpoints and max_endpoint_addrs
  * endpoint addresses (sysctls, per namespace, settable by its admin; in a
@@ -67,14 +80,14 @@
  * Errors: EPERM without CAP_NET_ADMIN (or the initial namespace's, when
  * init_userns_only is set); EACCES when the acting account may not do it;
  * ENOENT for an unknown object; EEXIST for a taken name or an existing
- * share; EADDRINUSE for an address some endpoint or gateway of the same
- * network holds; ENODEV for a VRF device that does not exist (or a network
- * whose VRF is gone); EAFNOSUPPORT for an address family that does not
- * match; EBUSY for deleting an object in use; ENOSPC for an exhausted
- * address pool or a namespace limit; E2BIG past a *_MAX limit; ENOMEM when
- * memory runs out, which is usually the caller's memory cgroup being full
- * (objects are charged to the memory cgroup of the process that creates
- * them); EINVAL (or ERANGE, from the policies) for the rest.
+ * share; EADDRINUSE for an address in use in the network (above); ENODEV
+ * for a VRF device that does not exist (or a network whose VRF is gone);
+ * EAFNOSUPPORT for an address family that does not match; EBUSY for
+ * deleting an object in use; ENOSPC for an exhausted address pool or a
+ * namespace limit; E2BIG past a *_MAX limit; ENOMEM when memory runs out,
+ * which is usually the caller's memory cgroup being full (objects are
+ * charged to the memory cgroup of the process that creates them); EINVAL
+ * (or ERANGE, from the policies) for the rest.
  *
  * Attribute types
  * ---------------
@@ -119,7 +132,9 @@
  *    RESLINK_A_IFNAME: NLA_NUL_STRING, optional; recorded for the tool, which
  *                      adds and removes the addresses on that device; if
  *                      the device exists, it must be enslaved to the
- *                      network's VRF (to none for "default")
+ *                      network's VRF (to none for "default"); the
+ *                      subnets of the device's own addresses refuse their
+ *                      network and broadcast addresses
  *    RESLINK_A_ACCOUNT: the owner
  *  Replies with the new object as RESLINK_CMD_GATEWAY_GET does.
  *
@@ -222,6 +237,25 @@
  *    RESLINK_A_NAME; the acting account must own the endpoint's resource.
  *    Rejecting cuts the endpoint's connections.
  *
+ * RESLINK_CMD_ADDR_PICK: the lowest free addresses of the subnet of a
+ *    device's own address, for "addr auto"; changes nothing.
+ *    RESLINK_A_IFNAME: required, the device
+ *    RESLINK_A_NETWORK_ID or _NAME: the endpoint's network, default
+ *      "default", as RESLINK_CMD_ENDPOINT_NEW takes it (its owner only; the
+ *      device must be one of its links)
+ *    RESLINK_A_RESOURCE_ID or _NAME: required; the family is that of its
+ *      targets (a group: of its first child that has targets), or IPv4 when
+ *      there is none and the device has an IPv4 subnet, else IPv6
+ *    RESLINK_A_COUNT: NLA_U32, 1 to RESLINK_ADDRS_MAX, default 1
+ *    RESLINK_A_ADDRS: optional, addresses not to pick (those a host on the
+ *      link was found to use)
+ *  The subnet is that of the device's first address of the family with
+ *  host addresses (IPv4 up to /30, IPv6 up to /126, not link-local); free
+ *  means that an endpoint could take it as RESLINK_CMD_ENDPOINT_NEW checks
+ *  (see Addresses above). Replies with RESLINK_A_ADDRS, lowest first;
+ *  ENOSPC when the subnet has fewer free addresses, EADDRNOTAVAIL when the
+ *  device has no such subnet.
+ *
  * RESLINK_CMD_ENDPOINT_GET: as RESLINK_CMD_GATEWAY_GET. Replies hold
  *    RESLINK_A_ID, _NAME, _OWNER, _RESOURCE_ID, _RESOURCE_NAME, _STATE,
  *    _ADDRS (single: the addresses; group: the pool; left out when the pool
@@ -275,9 +309,9 @@
  * Statistics (RESLINK_A_STATS): NLA_NESTED of NLA_U64 counters
  * RESLINK_STATS_A_*, summed over CPUs; a counter that does not apply to an
  * object kind is left out. Gateways: ADMITTED, DROP_EGRESS, DROP_SNAT,
- * DROP_INBOUND. Resources: ADMITTED, DROP_PORT, DROP_NO_TARGET. Endpoints:
- * ADMITTED, DROP_STATE, DROP_PORT, DROP_INGRESS, DROP_NO_TARGET, DROP_SNAT,
- * ACTIVE. Networks: DROP_CROSSING.
+ * DROP_INBOUND, ADDR_CONFLICTS. Resources: ADMITTED, DROP_PORT,
+ * DROP_NO_TARGET. Endpoints: ADMITTED, DROP_STATE, DROP_PORT, DROP_INGRESS,
+ * DROP_NO_TARGET, DROP_SNAT, ADDR_CONFLICTS, ACTIVE. Networks: DROP_CROSSING.
  *
  * Replies and dumps: a *_NEW request is answered with the new object (in a
  * message of the request's command) before its ACK. A dump lists objects in
@@ -294,6 +328,16 @@
  * announced as the object's *_SET) with the object's attributes, as a GET
  * would reply, after every change. A change of the DNS suffix is announced
  * as RESLINK_CMD_DNS_SET with RESLINK_A_DNS_SUFFIX.
+ *
+ * RESLINK_CMD_ADDR_CONFLICT: a host on a link claims an endpoint or gateway
+ * address (an ARP packet with the address as its sender, or an IPv6
+ * neighbour advertisement for it, from a link-layer address other than the
+ * receiving device's); at most one a second per address, while every such
+ * packet counts in the object's ADDR_CONFLICTS. The kernel does not defend
+ * the address. Holds RESLINK_A_ENDPOINT_ID and _NAME, or
+ * RESLINK_A_GATEWAY_ID and _NAME; RESLINK_A_ADDRS (the address);
+ * RESLINK_A_IFNAME (the receiving device); RESLINK_A_LLADDR (the
+ * claimant's link-layer address).
  */
 
 #ifndef _UAPI_LINUX_RESLINK_H
@@ -343,6 +387,8 @@ enum reslink_cmd {
 	RESLINK_CMD_NETWORK_SET,	/* events only */
 	RESLINK_CMD_DNS_GET,
 	RESLINK_CMD_DNS_SET,
+	RESLINK_CMD_ADDR_PICK,
+	RESLINK_CMD_ADDR_CONFLICT,	/* events only */
 	__RESLINK_CMD_MAX
 };
 
@@ -385,6 +431,10 @@ enum reslink_attr {
 	RESLINK_A_ZONE,			/* NLA_U16, replies only */
 	RESLINK_A_DNS_SUFFIX,		/* NLA_NUL_STRING, the namespace's */
 	RESLINK_A_PRIVATE_DNS,		/* NLA_FLAG, endpoints */
+	RESLINK_A_COUNT,		/* NLA_U32 */
+	RESLINK_A_ENDPOINT_ID,		/* NLA_U64 */
+	RESLINK_A_ENDPOINT_NAME,	/* NLA_NUL_STRING */
+	RESLINK_A_LLADDR,		/* NLA_BINARY, link-layer address */
 	__RESLINK_A_MAX
 };
 
@@ -457,6 +507,7 @@ enum reslink_stats_attr {
 	RESLINK_STATS_A_DROP_INBOUND,	/* new connection to a gateway address */
 	RESLINK_STATS_A_ACTIVE,		/* connections in conntrack now */
 	RESLINK_STATS_A_DROP_CROSSING,	/* routed into another network */
+	RESLINK_STATS_A_ADDR_CONFLICTS,	/* a host on a link claimed an address */
 	__RESLINK_STATS_A_MAX
 };
 
