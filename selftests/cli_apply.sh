@@ -6,13 +6,15 @@
 # endpoint goes on; the same file again changes nothing; a file whose last
 # line fails changes nothing; a DNS suffix in a file is set, and put back to
 # the default without one; a file that the kernel refuses halfway (an
-# address already on the device) is rolled back.
+# address already on the device) is rolled back; a file with a network
+# (a VRF of the fabric) loads, and one naming a VRF that is not there
+# changes nothing.
 #
 #   consumer                 fabric                                provider
 #   10.0.0.10 --stream--> 10.0.0.100 (ep1) ==DNAT+SNAT==> 10.1.0.50 (gw1) --> 10.1.0.20:9000 sink
 #                         10.0.0.101 (ep2), the endpoint the files change
 #
-# selftest: timeout=600
+# selftest: timeout=900
 set -euo pipefail
 . "$(dirname "$0")/dp_lib.bash"
 
@@ -145,6 +147,52 @@ refused_halfway() {
 	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
 }
 
+# Networks: the trial runs in a scratch namespace, which gets a twin of
+# every VRF device of the fabric, so a file with networks loads (and the
+# same file again changes nothing), and one whose VRF is not in the fabric
+# fails as "network add" would, with nothing changed.
+networks() {
+	local before blue
+	f ip link add vrf-blue type vrf table 30
+	f ip link add blue0 type dummy
+	f ip link set blue0 master vrf-blue
+	f ip link set vrf-blue up
+	f ip link set blue0 up
+	{ rl save | grep -v '^#'
+	  echo "-a 000000000333 network add blue vrf vrf-blue"
+	  echo "-a 000000000333 gateway add gwb network blue addr 10.9.0.50 dev blue0"
+	} >"$TMPD/blue.conf"
+	apply_file "$TMPD/blue.conf"
+	expect_eq "$rc" 0 "exit status of apply with a network"
+	blue=$(id_of network blue)
+	expect_eq "$(ip netns exec "$NS_F" "$RESLINK" -j network show blue | jq -r '.[0].vrf')" \
+		vrf-blue "network blue's VRF"
+	expect_eq "$(ip netns exec "$NS_F" "$RESLINK" -j gateway show gwb | jq -r '.[0].network')" \
+		blue "gwb's network"
+	[[ -n $(ip -n "$NS_F" -4 addr show dev blue0 to 10.9.0.50/32) ]] ||
+		fail "10.9.0.50 is not on blue0"
+	# save puts networks first; the file had them last.
+	diff <(sort "$TMPD/blue.conf") <(rl save | grep -v '^#' | sort) ||
+		fail "save after apply differs from the applied file"
+	# The trial's twin was in the scratch namespace only.
+	expect_eq "$(ip -n "$NS_F" -o link show type vrf | grep -c vrf-blue)" 1 "VRF devices named vrf-blue"
+
+	before=$(state; ip netns exec "$NS_F" "$RESLINK" -j network show)
+	apply_file "$TMPD/blue.conf"
+	expect_eq "$rc" 0 "exit status of apply with the same network again"
+	expect_eq "$(id_of network blue)" "$blue" "network blue's id after the same file again"
+	[[ $(state; ip netns exec "$NS_F" "$RESLINK" -j network show) == "$before" ]] ||
+		fail "applying the same file with a network again changed the state"
+
+	sed 's/ vrf vrf-blue$/ vrf vrf-none/' "$TMPD/blue.conf" >"$TMPD/novrf.conf"
+	apply_file "$TMPD/novrf.conf"
+	expect_eq "$rc" 2 "exit status of apply with a VRF that is not there"
+	grep -q 'vrf-none\|VRF\|device' "$TMPD/err" || fail "apply did not say what was wrong with the VRF"
+	[[ $(state; ip netns exec "$NS_F" "$RESLINK" -j network show) == "$before" ]] ||
+		fail "a file with a missing VRF changed the state"
+	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
+}
+
 dp_init
 mark=$(klog_mark cli_apply)
 setup
@@ -153,6 +201,7 @@ same_file_again
 dns_suffix
 last_line_fails
 refused_halfway
+networks
 stop_traffic
 no_klog_errors "$mark"
 echo "PASS: cli_apply"

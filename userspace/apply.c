@@ -5,7 +5,8 @@
  *
  * 1. Trial: FILE runs as a batch in a scratch network namespace, where the
  *    kernel checks every line as it would here (devices are looked up here
- *    but left alone). A line that fails there fails apply before anything
+ *    but left alone; the scratch namespace gets a twin of every VRF device
+ *    of this one, so that networks find theirs). A line that fails there fails apply before anything
  *    here has changed. "reslink save" of the scratch namespace is then the
  *    wanted state in canonical form: one line per object, values spelled
  *    one way, DNS names resolved.
@@ -528,21 +529,36 @@ out:
 	return text;
 }
 
+/* Twins of this namespace's VRF devices (vrfs, n) in the current one. */
+static int add_vrf_twins(const struct rl_vrf *vrfs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rtnl_vrf_add(&vrfs[i]))
+			return -1;
+	return 0;
+}
+
 /*
  * Step 1: FILE as a batch in a scratch namespace, and its state as save
- * prints it. Only the generic netlink socket lives there: devices are
- * looked up here (and left alone), DNS names resolved from here.
+ * prints it. Only the generic netlink socket and twins of the VRF devices
+ * live there: other devices are looked up here (and left alone), DNS
+ * names resolved from here.
  */
 static char *trial(const char *file, int *ret)
 {
 	int here = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	uint64_t account = opts.account;
+	struct rl_vrf *vrfs = NULL;
+	size_t n_vrfs = 0;
 	char *text = NULL;
 
 	*ret = EXIT_KERNEL;
-	if (here < 0) {
-		fprintf(stderr, "Error: apply: cannot open this network namespace: %s.\n",
-			strerror(errno));
+	if (here < 0 || rtnl_vrfs(&vrfs, &n_vrfs)) {
+		if (here < 0)
+			fprintf(stderr, "Error: apply: cannot open this network namespace: %s.\n",
+				strerror(errno));
+		else
+			close(here);
 		return NULL;
 	}
 	nl_close();
@@ -550,9 +566,13 @@ static char *trial(const char *file, int *ret)
 		fprintf(stderr, "Error: apply: cannot make a scratch network namespace to try \"%s\" in: %s.\n",
 			file, strerror(errno));
 		close(here);
+		free(vrfs);
 		return NULL;
 	}
 	*ret = genl_open();
+	if (!*ret && add_vrf_twins(vrfs, n_vrfs))
+		*ret = EXIT_KERNEL;
+	free(vrfs);
 	if (setns(here, CLONE_NEWNET)) {
 		fprintf(stderr, "Error: apply: cannot return to this network namespace: %s.\n",
 			strerror(errno));

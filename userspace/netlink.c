@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <linux/genetlink.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 #include <sys/socket.h>
@@ -678,6 +679,120 @@ int rtnl_local_route(bool add, int ifindex, const struct rl_prefix *p)
 		snprintf(buf, sizeof(buf), "local route %s",
 			 format_prefix(pfx, sizeof(pfx), p));
 		rtnl_error(add ? "add" : "remove", buf, ifindex);
+		return -1;
+	}
+	return 0;
+}
+
+/* rtnetlink: VRF devices, which apply's trial copies into its scratch
+ * namespace so that "network add ... vrf VRFDEV" finds its device there.
+ */
+
+struct vrf_list {
+	struct rl_vrf *vrfs;
+	size_t n, cap;
+};
+
+static int nested_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	/* IFLA_MAX bounds every table this file parses. */
+	if (type <= IFLA_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int vrf_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	const struct nlattr *info[IFLA_MAX + 1] = { 0 };
+	const struct nlattr *vrf[IFLA_MAX + 1] = { 0 };
+	struct vrf_list *list = data;
+	struct rl_vrf *v;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), nested_attr_cb, tb) < 0)
+		return MNL_CB_OK;
+	if (!tb[IFLA_IFNAME] || !tb[IFLA_LINKINFO] ||
+	    mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) < 0 ||
+	    mnl_attr_parse_nested(tb[IFLA_LINKINFO], nested_attr_cb, info) < 0 ||
+	    !info[IFLA_INFO_KIND] || !info[IFLA_INFO_DATA] ||
+	    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) < 0 ||
+	    strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "vrf") ||
+	    mnl_attr_parse_nested(info[IFLA_INFO_DATA], nested_attr_cb, vrf) < 0 ||
+	    !vrf[IFLA_VRF_TABLE] ||
+	    mnl_attr_validate(vrf[IFLA_VRF_TABLE], MNL_TYPE_U32) < 0)
+		return MNL_CB_OK;
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+
+		v = realloc(list->vrfs, cap * sizeof(*v));
+		if (!v)
+			return MNL_CB_ERROR;
+		list->vrfs = v;
+		list->cap = cap;
+	}
+	v = &list->vrfs[list->n++];
+	snprintf(v->name, sizeof(v->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	v->table = mnl_attr_get_u32(vrf[IFLA_VRF_TABLE]);
+	return MNL_CB_OK;
+}
+
+/* The VRF devices of this namespace, in *vrfs (to free). */
+int rtnl_vrfs(struct rl_vrf **vrfs, size_t *n)
+{
+	struct vrf_list list = { 0 };
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	bool intr = false;
+
+	if (sock_open(&rtnl_sock, NETLINK_ROUTE))
+		return -1;
+	nlh = mnl_nlmsg_put_header(send_buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	if (transact(&rtnl_sock, nlh, vrf_link_cb, &list, NULL, &intr) < 0 || intr) {
+		fprintf(stderr, "Error: cannot list the VRF devices: %s.\n",
+			intr ? "the links changed during the dump" :
+			last_msg[0] ? last_msg : strerror(last_errno));
+		free(list.vrfs);
+		return -1;
+	}
+	*vrfs = list.vrfs;
+	*n = list.n;
+	return 0;
+}
+
+/* A VRF device named and numbered as vrf, in this namespace. */
+int rtnl_vrf_add(const struct rl_vrf *vrf)
+{
+	struct nlattr *linkinfo, *data;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	bool intr = false;
+
+	if (sock_open(&rtnl_sock, NETLINK_ROUTE))
+		return -1;
+	nlh = mnl_nlmsg_put_header(send_buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, vrf->name);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vrf");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_VRF_TABLE, vrf->table);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	if (transact(&rtnl_sock, nlh, NULL, NULL, NULL, &intr) < 0) {
+		fprintf(stderr, "Error: cannot add VRF device %s (table %u): %s.\n",
+			vrf->name, vrf->table,
+			last_msg[0] ? last_msg : strerror(last_errno));
 		return -1;
 	}
 	return 0;

@@ -187,6 +187,15 @@ int pick_addrs(const struct rl_ref *resource, const char *dev,
 extern struct rl_addr dad_conflict;
 extern bool dad_quiet;
 
+/* A VRF device: its name and routing table. */
+struct rl_vrf {
+	char name[IF_NAMESIZE];
+	uint32_t table;
+};
+
+int rtnl_vrfs(struct rl_vrf **vrfs, size_t *n);
+int rtnl_vrf_add(const struct rl_vrf *vrf);
+
 /* object.c: decoding kernel replies, requests shared by several commands. */
 struct rl_obj {
 	enum rl_kind kind;
