@@ -740,21 +740,31 @@ static int vrf_link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A link request of type and flags, or NULL when rtnetlink cannot open. */
+static struct nlmsghdr *rtnl_link_msg(uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	if (sock_open(&rtnl_sock, NETLINK_ROUTE))
+		return NULL;
+	nlh = mnl_nlmsg_put_header(send_buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	return nlh;
+}
+
 /* The VRF devices of this namespace, in *vrfs (to free). */
 int rtnl_vrfs(struct rl_vrf **vrfs, size_t *n)
 {
+	struct nlmsghdr *nlh = rtnl_link_msg(RTM_GETLINK, NLM_F_DUMP);
 	struct vrf_list list = { 0 };
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	bool intr = false;
 
-	if (sock_open(&rtnl_sock, NETLINK_ROUTE))
+	if (!nlh)
 		return -1;
-	nlh = mnl_nlmsg_put_header(send_buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
 	if (transact(&rtnl_sock, nlh, vrf_link_cb, &list, NULL, &intr) < 0 || intr) {
 		fprintf(stderr, "Error: cannot list the VRF devices: %s.\n",
 			intr ? "the links changed during the dump" :
@@ -770,18 +780,12 @@ int rtnl_vrfs(struct rl_vrf **vrfs, size_t *n)
 /* A VRF device named and numbered as vrf, in this namespace. */
 int rtnl_vrf_add(const struct rl_vrf *vrf)
 {
+	struct nlmsghdr *nlh = rtnl_link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct nlattr *linkinfo, *data;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	bool intr = false;
 
-	if (sock_open(&rtnl_sock, NETLINK_ROUTE))
+	if (!nlh)
 		return -1;
-	nlh = mnl_nlmsg_put_header(send_buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, vrf->name);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vrf");
