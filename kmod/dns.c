@@ -31,7 +31,8 @@ static bool rl_dns_claims(const struct rl_endpoint *ep, const char *domain)
 {
 	const struct rl_resource *res = ep->resource, *child;
 
-	if (!ep->private_dns)
+	/* A deleted endpoint (its resource is gone) claims nothing. */
+	if (!ep->private_dns || !res)
 		return false;
 	if (rl_dns_same(res->domain, domain))
 		return true;

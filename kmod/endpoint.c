@@ -121,7 +121,8 @@ static int rl_prefix_pick(struct rl_net *rn, const struct rl_network *nw,
 
 /*
  * An unused pool address of a child's family (any, if it has none yet) that
- * is none of skip, the targets of a child not published yet.
+ * is none of skip, the targets of a child not published yet: of an address
+ * pool, or one that a deleted child gave back to a prefix pool.
  */
 static struct rl_binding *rl_pool_free(struct rl_endpoint *ep, u8 family,
 				       const struct rl_addrs *skip)
@@ -396,7 +397,7 @@ static void rl_endpoint_unlink(struct rl_endpoint *ep)
 	struct rl_resource *res = ep->resource;
 	unsigned int i;
 
-	list_del(&ep->res_node);
+	list_del_init(&ep->res_node);
 	res->obj.users--;
 	if (res->type != RESLINK_TYPE_GROUP)
 		return;
@@ -536,7 +537,8 @@ int rl_endpoint_del(struct rl_req *req)
 	rl_notify(req, &ep->obj, RESLINK_CMD_ENDPOINT_DEL);
 	rl_bindings_unlink(req->rn, ep->bindings, ep->nr_bindings);
 	rl_object_unpublish(req->rn, &ep->obj);
-	rl_endpoint_unlink(ep);
+	if (ep->resource)
+		rl_endpoint_unlink(ep);
 	ep->network->obj.users--;
 	synchronize_rcu();
 	rl_nat_cut_endpoint(req->rn, ep);
@@ -551,6 +553,12 @@ static struct rl_endpoint *rl_endpoint_decide(struct rl_req *req)
 
 	if (IS_ERR(ep))
 		return ep;
+	if (!ep->resource) {
+		NL_SET_ERR_MSG_ATTR(req->extack, req->attrs[RESLINK_A_ID] ?:
+				    req->attrs[RESLINK_A_NAME],
+				    "the endpoint's resource was deleted: only its owner's delete is left");
+		return ERR_PTR(-EINVAL);
+	}
 	if (ep->resource->obj.owner != req->account) {
 		NL_SET_ERR_MSG_ATTR(req->extack, req->attrs[RESLINK_A_ACCOUNT],
 				    "only the resource's owner may accept or reject its endpoints");
@@ -639,33 +647,21 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 		return -ENOMEM;
 	list_for_each_entry(ep, &group->endpoints, res_node) {
 		skip = rl_same_network(ep, child, targets);
-		m = &plan->m[plan->n];
+		m = &plan->m[plan->n++];
 		m->ep = ep;
-		if (!ep->prefix.addr.family) {
-			/* Not its own target: the child would reach itself. */
-			m->b = rl_pool_free(ep, family, skip);
-			if (!m->b) {
-				NL_SET_ERR_MSG(req->extack,
-					       "the address pool of an endpoint of the group has no free address of the targets' family that is not a target");
-				ret = -ENOSPC;
-				goto err;
-			}
-			plan->n++;
+		/* No address of the child's family: it stays unmapped here. */
+		if (ep->prefix.addr.family && family &&
+		    family != ep->prefix.addr.family)
 			continue;
-		}
-		if (family && family != ep->prefix.addr.family) {
-			NL_SET_ERR_MSG_ATTR(req->extack,
-					    req->attrs[RESLINK_A_TARGETS],
-					    "targets are not of the family of a group endpoint's prefix");
-			ret = -EAFNOSUPPORT;
-			goto err;
-		}
+		/* Not its own target: the child would reach itself. */
+		m->b = rl_pool_free(ep, family, skip);
+		if (m->b || !ep->prefix.addr.family)
+			continue;
 		ret = -ENOMEM;
 		m->bindings = kmalloc_array(ep->nr_bindings + 1,
 					    sizeof(*m->bindings), RL_GFP);
 		if (!m->bindings)
 			goto err;
-		plan->n++;
 		m->b = rl_binding_new(&ep->prefix.addr);
 		if (!m->b)
 			goto err;
@@ -678,10 +674,11 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 		if (rl_prefix_pick(req->rn, ep->network, &ep->prefix,
 				   ep->obj.ifname, NULL, 0, skip,
 				   &m->b->addr)) {
-			NL_SET_ERR_MSG(req->extack,
-				       "the prefix of an endpoint of the group has no free address");
-			ret = -ENOSPC;
-			goto err;
+			kfree(m->b);
+			m->b = NULL;
+			kfree(m->bindings);
+			m->bindings = NULL;
+			continue;
 		}
 		ret = rl_lookup_insert(req->rn, m->b);
 		if (ret)
@@ -707,6 +704,8 @@ void rl_child_commit(struct rl_req *req, struct rl_resource *child,
 	for (i = 0; i < plan->n; i++) {
 		struct rl_child_map *m = &plan->m[i];
 
+		if (!m->b)	/* no address left for the child here */
+			continue;
 		/* The child is complete: readers may follow the binding. */
 		smp_store_release(&m->b->res, child);
 		child->obj.users++;
@@ -739,6 +738,113 @@ void rl_child_abort(struct rl_req *req, struct rl_child_plan *plan)
 	kvfree(plan);
 }
 
+/*
+ * The resource's owner deleted it: the endpoint passes nothing any more,
+ * keeps its addresses until its own owner deletes it, and shows what it was
+ * bound to. The caller unlinks the resource, waits for a grace period and
+ * cuts the resource's connections, these included.
+ */
+void rl_endpoint_orphan(struct rl_req *req, struct rl_endpoint *ep)
+{
+	struct rl_resource *res = ep->resource;
+	unsigned int i;
+
+	WRITE_ONCE(ep->state, RESLINK_STATE_DELETED);
+	rl_endpoint_unlink(ep);
+	for (i = 0; i < ep->nr_bindings; i++)
+		WRITE_ONCE(ep->bindings[i]->res, NULL);
+	ep->deleted_res_id = res->obj.id;
+	strscpy(ep->deleted_res_name, res->obj.name,
+		sizeof(ep->deleted_res_name));
+	ep->resource = NULL;
+	req->rn->generation++;
+	rl_notify(req, &ep->obj, RESLINK_CMD_ENDPOINT_SET);
+}
+
+static bool rl_endpoint_maps(const struct rl_endpoint *ep,
+			     const struct rl_resource *child)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->nr_bindings; i++)
+		if (ep->bindings[i]->res == child)
+			return true;
+	return false;
+}
+
+/*
+ * A child is being deleted: every endpoint of its group takes its address
+ * back into the pool. The caller waits for a grace period, cuts the child's
+ * connections, then calls rl_child_remap().
+ */
+void rl_child_unmap(struct rl_resource *child)
+{
+	struct rl_endpoint *ep;
+	unsigned int i;
+
+	list_for_each_entry(ep, &child->group->endpoints, res_node) {
+		for (i = 0; i < ep->nr_bindings; i++) {
+			if (ep->bindings[i]->res != child)
+				continue;
+			WRITE_ONCE(ep->bindings[i]->res, NULL);
+			child->obj.users--;
+		}
+	}
+}
+
+/*
+ * After a child left the group (rl_child_unmap(), a grace period, its
+ * connections cut): the addresses it gave back go to children that the
+ * endpoints had left unmapped, lowest id first. An address starts afresh,
+ * without the timeout policies of the child it reached.
+ */
+void rl_child_remap(struct rl_req *req, struct rl_resource *group)
+{
+	const struct rl_addrs *targets;
+	struct rl_resource *child;
+	struct rl_endpoint *ep;
+	struct rl_binding *b;
+	unsigned int i;
+
+	list_for_each_entry(ep, &group->endpoints, res_node) {
+		for (i = 0; i < ep->nr_bindings; i++)
+			if (!ep->bindings[i]->res)
+				rl_nat_release_binding(ep->bindings[i]);
+		list_for_each_entry(child, &group->children, child_node) {
+			if (rl_endpoint_maps(ep, child))
+				continue;
+			/* Not its own target: the child would reach itself. */
+			targets = rcu_dereference_protected(child->targets,
+					lockdep_is_held(&req->rn->lock));
+			b = rl_pool_free(ep, rl_resource_family(req->rn, child),
+					 rl_same_network(ep, child, targets));
+			if (!b)
+				continue;
+			/* As at a child's creation: readers follow it whole. */
+			smp_store_release(&b->res, child);
+			child->obj.users++;
+		}
+		rl_notify(req, &ep->obj, RESLINK_CMD_ENDPOINT_SET);
+	}
+}
+
+/* The children of its group an endpoint has no address for. */
+static unsigned int rl_endpoint_nr_unmapped(const struct rl_endpoint *ep)
+{
+	const struct rl_resource *child;
+	unsigned int i, n = 0;
+
+	/* A child has one address at most: as many as children is all. */
+	for (i = 0; i < ep->nr_bindings; i++)
+		n += !!ep->bindings[i]->res;
+	if (n == ep->resource->nr_children)
+		return 0;
+	n = 0;
+	list_for_each_entry(child, &ep->resource->children, child_node)
+		n += !rl_endpoint_maps(ep, child);
+	return n;
+}
+
 size_t rl_endpoint_size(const struct rl_endpoint *ep)
 {
 	size_t mapping = nla_total_size(0) +
@@ -752,7 +858,9 @@ size_t rl_endpoint_size(const struct rl_endpoint *ep)
 	       nla_total_size(sizeof(u8)) + rl_addrs_size(ep->nr_bindings) +
 	       rl_prefix_size() + nla_total_size(0) +
 	       ep->nr_bindings * mapping + rl_rules_size(ep->ingress) +
-	       nla_total_size(0);
+	       nla_total_size(0) +
+	       nla_total_size(0) + (ep->resource ? ep->resource->nr_children :
+				    0) * nla_total_size_64bit(sizeof(u64));
 }
 
 static int rl_put_bindings(struct sk_buff *skb, const struct rl_endpoint *ep)
@@ -807,17 +915,42 @@ static int rl_put_mappings(struct sk_buff *skb, const struct rl_endpoint *ep)
 	return 0;
 }
 
+static int rl_put_unmapped(struct sk_buff *skb, const struct rl_endpoint *ep)
+{
+	const struct rl_resource *child;
+	struct nlattr *nest;
+
+	if (!rl_endpoint_nr_unmapped(ep))
+		return 0;
+	nest = nla_nest_start(skb, RESLINK_A_UNMAPPED);
+	if (!nest)
+		return -EMSGSIZE;
+	list_for_each_entry(child, &ep->resource->children, child_node) {
+		if (rl_endpoint_maps(ep, child))
+			continue;
+		if (nla_put_u64_64bit(skb, RESLINK_A_RESOURCE_ID,
+				      child->obj.id, RESLINK_A_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 int rl_endpoint_fill(struct sk_buff *skb, const struct rl_endpoint *ep)
 {
 	const struct rl_resource *res = ep->resource;
-	bool group = res->type == RESLINK_TYPE_GROUP;
+	bool group = res && res->type == RESLINK_TYPE_GROUP;
 
 	if (rl_put_common(skb, &ep->obj, rl_endpoint_counters,
 			  ARRAY_SIZE(rl_endpoint_counters)) ||
 	    rl_put_network_ref(skb, ep->network) ||
-	    nla_put_u64_64bit(skb, RESLINK_A_RESOURCE_ID, res->obj.id,
+	    nla_put_u64_64bit(skb, RESLINK_A_RESOURCE_ID,
+			      res ? res->obj.id : ep->deleted_res_id,
 			      RESLINK_A_PAD) ||
-	    nla_put_string(skb, RESLINK_A_RESOURCE_NAME, res->obj.name) ||
+	    nla_put_string(skb, RESLINK_A_RESOURCE_NAME,
+			   res ? res->obj.name : ep->deleted_res_name) ||
 	    nla_put_u8(skb, RESLINK_A_STATE, READ_ONCE(ep->state)) ||
 	    rl_put_rules(skb, ep->ingress))
 		return -EMSGSIZE;
@@ -830,7 +963,7 @@ int rl_endpoint_fill(struct sk_buff *skb, const struct rl_endpoint *ep)
 	} else if (rl_put_bindings(skb, ep)) {
 		return -EMSGSIZE;
 	}
-	if (group && rl_put_mappings(skb, ep))
+	if (group && (rl_put_mappings(skb, ep) || rl_put_unmapped(skb, ep)))
 		return -EMSGSIZE;
 	return 0;
 }

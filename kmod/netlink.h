@@ -170,6 +170,9 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 void rl_child_commit(struct rl_req *req, struct rl_resource *child,
 		     struct rl_child_plan *plan);
 void rl_child_abort(struct rl_req *req, struct rl_child_plan *plan);
+void rl_child_unmap(struct rl_resource *child);
+void rl_child_remap(struct rl_req *req, struct rl_resource *group);
+void rl_endpoint_orphan(struct rl_req *req, struct rl_endpoint *ep);
 bool rl_gateway_has_family(const struct rl_gateway *gw, u8 family);
 
 #endif /* _RL_NETLINK_H */

@@ -178,10 +178,11 @@ struct rl_resource {
 /*
  * One address of an endpoint (or gateway) in the lookup table. A single
  * endpoint's addresses all map to its resource; a group endpoint's addresses
- * map to one child each (res == NULL: a pool address not yet in use). The
- * only field that changes after insertion is res of a group endpoint's
- * binding, once, from NULL to a fully set-up child (smp_store_release):
- * readers load it with READ_ONCE().
+ * map to one child each (res == NULL: a pool address no child has). The
+ * only field that changes after insertion is res: from NULL to a fully
+ * set-up child (smp_store_release), and back to NULL when the child or the
+ * resource is deleted, a grace period before it is freed. Readers load it
+ * with READ_ONCE().
  */
 struct rl_binding {
 	struct rhash_head node;		/* rl_net->addrs, keyed on addr, zone */
@@ -203,7 +204,10 @@ struct rl_binding {
 struct rl_endpoint {
 	struct rl_object obj;
 	struct rl_network *network;
-	struct rl_resource *resource;	/* single or group */
+	/* single or group; NULL once deleted by its owner (state deleted) */
+	struct rl_resource *resource;
+	u64 deleted_res_id;		/* what resource was, for show */
+	char deleted_res_name[RESLINK_NAME_MAXLEN + 1];
 	struct list_head res_node;	/* in resource->endpoints */
 	u8 state;			/* RESLINK_STATE_*, WRITE_ONCE */
 	struct rl_rules *ingress;	/* immutable, never NULL */

@@ -293,10 +293,35 @@ err_free:
 	return ret;
 }
 
+/*
+ * The owner's own objects block a deletion (no cascade); other accounts'
+ * endpoints never do: the owner keeps control of its resources.
+ */
+static int rl_check_deletable(struct rl_req *req, struct rl_resource *res)
+{
+	struct rl_endpoint *ep;
+
+	if (res->nr_children) {
+		NL_SET_ERR_MSG(req->extack,
+			       "group has children (no cascade)");
+		return -EBUSY;
+	}
+	list_for_each_entry(ep, &res->endpoints, res_node) {
+		if (ep->obj.owner == res->obj.owner) {
+			NL_SET_ERR_MSG(req->extack,
+				       "resource is in use by an endpoint of its owner (no cascade)");
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
 int rl_resource_del(struct rl_req *req)
 {
+	struct rl_endpoint *ep, *tmp;
 	struct rl_resource *res;
 	struct rl_object *obj;
+	int ret;
 
 	obj = rl_find(req, RL_RESOURCE, RESLINK_A_ID, RESLINK_A_NAME);
 	if (IS_ERR(obj))
@@ -304,16 +329,20 @@ int rl_resource_del(struct rl_req *req)
 	res = container_of(obj, struct rl_resource, obj);
 	if (rl_check_owner(req, obj, "account does not own the resource"))
 		return -EACCES;
-	if (obj->users) {
-		NL_SET_ERR_MSG(req->extack,
-			       "resource is in use by an endpoint or a child (no cascade)");
-		return -EBUSY;
-	}
+	ret = rl_check_deletable(req, res);
+	if (ret)
+		return ret;
 	rl_notify(req, obj, RESLINK_CMD_RESOURCE_DEL);
 	rl_object_unpublish(req->rn, obj);
+	if (res->group)
+		rl_child_unmap(res);
+	list_for_each_entry_safe(ep, tmp, &res->endpoints, res_node)
+		rl_endpoint_orphan(req, ep);
 	rl_resource_unlink(res);
 	synchronize_rcu();
 	rl_nat_cut_resource(req->rn, res, rl_targets(req->rn, res));
+	if (res->group)
+		rl_child_remap(req, res->group);
 	rl_resource_free(res);
 	return 0;
 }

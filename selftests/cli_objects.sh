@@ -280,7 +280,7 @@ test_endpoint() {
 }
 
 test_group_endpoint() {
-	local js ch1 ch2 ch3
+	local js ch1 ch2 ch3 ch4
 
 	rl gateway add gw addr 10.1.0.50
 	rl resource add grp type group gateway gw port 80
@@ -315,15 +315,23 @@ test_group_endpoint() {
 	expect_eq "$(jv "$js" '.[0].mappings | length')" 3 "prefix mappings after a new child"
 	rl endpoint show gep | grep -q "child $ch3 addr 10.0.0.112" || fail "mapping text"
 
-	# The pool is full now: a fourth child has no address in gep.
-	expect_rc 2 rl resource add ch4 type child group grp ip 10.1.0.33
-	expect_eq "$(rl -j resource show | jq length)" 4 "resources after a refused child"
+	# The pool is full now: a fourth child is added all the same, and gep
+	# shows it unmapped.
+	rl resource add ch4 type child group grp ip 10.1.0.33
+	ch4=$(rl -j resource show ch4 | jq -r '.[0].id')
+	expect_eq "$(rl -j endpoint show gep | jq -r '.[0].unmapped | join(" ")')" "$ch4" "gep's unmapped children"
+	rl endpoint show gep | grep -qx "    child $ch4 unmapped" || fail "unmapped text"
+	# Deleting ch1 gives its address to ch4.
+	rl resource del ch1
+	expect_eq "$(rl -j endpoint show gep | jq -r ".[0].mappings[] | select(.resource_id == \"$ch4\") | .addr")" \
+		10.0.0.110 "ch4's address after ch1's deletion"
+	expect_eq "$(rl -j endpoint show gep | jq -r '.[0].unmapped // [] | length')" 0 "gep's unmapped children after ch1's deletion"
 
 	rl endpoint del gpx
 	expect_eq "$(local_route 10.0.0.128/29)" "" "prefix route after delete"
 	rl endpoint del gep
 	has_addr c0 10.0.0.112/32 && fail "pool address left on c0"
-	for r in ch1 ch2 ch3 grp; do rl resource del $r; done
+	for r in ch2 ch3 ch4 grp; do rl resource del $r; done
 	rl gateway del gw
 }
 

@@ -192,6 +192,19 @@ static void decode_mappings(const struct nlattr *nest, struct rl_obj *obj)
 	}
 }
 
+static void decode_unmapped(const struct nlattr *nest, struct rl_obj *obj)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		if (obj->n_unmapped == RESLINK_ADDRS_MAX)
+			break;
+		if (mnl_attr_get_type(attr) == RESLINK_A_RESOURCE_ID &&
+		    get_u64(attr, &obj->unmapped[obj->n_unmapped]))
+			obj->n_unmapped++;
+	}
+}
+
 static int decode_shares(const struct nlattr *nest, struct rl_obj *obj)
 {
 	const struct nlattr *attr;
@@ -320,6 +333,9 @@ int obj_decode(const struct nlmsghdr *nlh, struct rl_obj *obj)
 			break;
 		case RESLINK_A_MAPPINGS:
 			decode_mappings(attr, obj);
+			break;
+		case RESLINK_A_UNMAPPED:
+			decode_unmapped(attr, obj);
 			break;
 		case RESLINK_A_STATS:
 			decode_stats(attr, obj);
@@ -636,6 +652,15 @@ static void print_endpoint(const struct rl_obj *obj)
 	}
 	close_json_array(PRINT_JSON);
 	print_dns_names(obj, PRINT_JSON);
+	/* Only when some child has no address here: the key is rare. */
+	if (!obj->n_unmapped)
+		return;
+	open_json_array(PRINT_JSON, "unmapped");
+	for (i = 0; i < obj->n_unmapped; i++)
+		print_string(PRINT_ANY, NULL, "\n    child %s unmapped",
+			     format_id(ibuf, sizeof(ibuf), KIND_RESOURCE,
+				       obj->unmapped[i]));
+	close_json_array(PRINT_JSON);
 }
 
 /* The fields of an object, into the current JSON object or text line. */

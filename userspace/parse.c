@@ -490,6 +490,8 @@ const char *state_str(unsigned int state)
 		return "available";
 	case RESLINK_STATE_REJECTED:
 		return "rejected";
+	case RESLINK_STATE_DELETED:
+		return "deleted";
 	default:
 		return "unknown";
 	}

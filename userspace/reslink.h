@@ -216,6 +216,7 @@ struct rl_obj {
 	bool has_stats[RESLINK_STATS_A_MAX + 1];
 	uint64_t stats[RESLINK_STATS_A_MAX + 1];
 	unsigned int n_mappings;
+	unsigned int n_unmapped;
 	unsigned int n_shares;
 	/* Strings are copied: replies live in a buffer the next request reuses. */
 	char name[RESLINK_NAME_MAXLEN + 1];
@@ -235,6 +236,7 @@ struct rl_obj {
 	struct rl_ports ports;
 	struct rl_rules rules;
 	struct rl_mapping mappings[RESLINK_ADDRS_MAX];
+	uint64_t unmapped[RESLINK_ADDRS_MAX];	/* children without an address */
 };
 
 int obj_decode(const struct nlmsghdr *nlh, struct rl_obj *obj);

@@ -219,6 +219,12 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (obj_decode(nlh, o))
 		return -1;
+	/* Its resource is gone: nothing to restore it on. */
+	if (o->state == RESLINK_STATE_DELETED) {
+		printf("# endpoint %s: resource %s was deleted\n", o->name,
+		       o->resource_name);
+		return 0;
+	}
 	res = find_res(st, o->resource_id);
 	if (!res)
 		return -1;

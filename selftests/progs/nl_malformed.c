@@ -1873,6 +1873,42 @@ static void mappings_text(const struct obj *o, char *out, size_t size)
 	}
 }
 
+/* The ids of the children an endpoint has no address for, "" if none. */
+static void unmapped_text(const struct obj *o, char *out, size_t size)
+{
+	const struct nlattr *pos;
+	size_t used = 0;
+
+	out[0] = 0;
+	if (!o->tb[RESLINK_A_UNMAPPED])
+		return;
+	mnl_attr_for_each_nested(pos, o->tb[RESLINK_A_UNMAPPED]) {
+		used += snprintf(out + used, size - used, "%s%" PRIu64,
+				 used ? " " : "", mnl_attr_get_u64(pos));
+		if (used >= size)
+			return;
+	}
+}
+
+/* Whether endpoint EP leaves exactly the child CHILD unmapped. */
+static bool unmapped_is(const char *ep, const char *child)
+{
+	char text[64], want[32];
+	struct obj e, c;
+	bool ok = false;
+
+	if (!get(RESLINK_CMD_ENDPOINT_GET, ep, &e))
+		return false;
+	if (get(RESLINK_CMD_RESOURCE_GET, child, &c)) {
+		unmapped_text(&e, text, sizeof(text));
+		snprintf(want, sizeof(want), "%" PRIu64, u64_of(&c, RESLINK_A_ID));
+		ok = !strcmp(text, want);
+		answer_free(&c.a);
+	}
+	answer_free(&e.a);
+	return ok;
+}
+
 static struct nlmsghdr *as(struct nlmsghdr *nlh, uint64_t account)
 {
 	mnl_attr_put_u64(nlh, RESLINK_A_ACCOUNT, account);
@@ -2165,8 +2201,10 @@ static void rules_pool_unicast(void)
 	mnl_attr_put_strz(nlh, RESLINK_A_RESOURCE_NAME, "g7");
 	put_prefix(nlh, RESLINK_A_PREFIX, "255.255.255.254", 31);
 	expect(nlh, 0, false, "group endpoint gp7 with prefix 255.255.255.254/31");
-	expect(child_msg("y2", "g7", "10.1.0.28"), ENOSPC, true,
-	       "child y2: the /31's other address is the limited broadcast");
+	expect(child_msg("y2", "g7", "10.1.0.28"), 0, false,
+	       "child y2 of g7");
+	tap(unmapped_is("gp7", "y2"),
+	    "gp7 leaves y2 unmapped: the /31's other address is the limited broadcast");
 	if (get(RESLINK_CMD_ENDPOINT_GET, "gp7", &o)) {
 		mappings_text(&o, text, sizeof(text));
 		tap(strstr(text, "=255.255.255.254") &&
@@ -2180,6 +2218,7 @@ static void rules_pool_unicast(void)
 	expect(nlh, EINVAL, true, "prefix 255.255.255.255/32");
 	expect(ref_msg(RESLINK_CMD_ENDPOINT_DEL, "gp7"), 0, false, "gp7 deleted");
 	expect(ref_msg(RESLINK_CMD_RESOURCE_DEL, "y1"), 0, false, "y1 deleted");
+	expect(ref_msg(RESLINK_CMD_RESOURCE_DEL, "y2"), 0, false, "y2 deleted");
 	expect(ref_msg(RESLINK_CMD_RESOURCE_DEL, "g7"), 0, false, "g7 deleted");
 }
 
@@ -2199,10 +2238,10 @@ static void rules_groups(void)
 	expect(nlh, 0, false, "group endpoint ge2 with prefix 10.0.2.0/30");
 	expect(child_msg("c2", "g1", "10.1.0.22"), 0, false,
 	       "child c2 added to g1 with endpoints");
-	expect(child_msg("c3", "g1", "10.1.0.23"), ENOSPC, true,
-	       "child c3: ge1's pool is exhausted");
-	nlh = ref_msg(RESLINK_CMD_RESOURCE_GET, "c3");
-	expect(nlh, ENOENT, true, "c3 was not created");
+	expect(child_msg("c3", "g1", "10.1.0.23"), 0, false,
+	       "child c3 added though ge1's pool is exhausted");
+	tap(unmapped_is("ge1", "c3"), "ge1 leaves c3 unmapped");
+	tap(unmapped_is("ge2", "c3"), "ge2 (a /30) leaves c3 unmapped");
 	if (get(RESLINK_CMD_ENDPOINT_GET, "ge1", &o) &&
 	    get(RESLINK_CMD_RESOURCE_GET, "c1", &c1) &&
 	    get(RESLINK_CMD_RESOURCE_GET, "c2", &c2)) {
@@ -2239,8 +2278,9 @@ static void rules_groups(void)
 	}
 
 	/*
-	 * A child that fails on a later endpoint takes back the address it
-	 * got from an earlier endpoint's prefix.
+	 * Endpoints never refuse a child: gp2's pool of one leaves x2
+	 * unmapped. Deleting a mapped child gives its address back: to x2 on
+	 * gp2, kept for the next child on gp1's prefix.
 	 */
 	expect(group_msg("g5", "gw1"), 0, false, "group g5");
 	nlh = ref_msg(RESLINK_CMD_ENDPOINT_NEW, "gp1");
@@ -2252,11 +2292,34 @@ static void rules_groups(void)
 	put_addrs(nlh, RESLINK_A_ADDRS, "10.0.5.100", NULL);
 	expect(nlh, 0, false, "group endpoint gp2 with a pool of one");
 	expect(child_msg("x1", "g5", "10.1.0.25"), 0, false, "child x1 of g5");
-	expect(child_msg("x2", "g5", "10.1.0.26"), ENOSPC, true,
-	       "child x2: gp2's pool is exhausted after gp1 took an address");
-	expect(gateway_msg("gw6", "10.0.5.2"), 0, false,
-	       "10.0.5.2 is free again: gateway gw6 takes it");
-	expect(ref_msg(RESLINK_CMD_GATEWAY_DEL, "gw6"), 0, false, "gw6 deleted");
+	expect(child_msg("x2", "g5", "10.1.0.26"), 0, false,
+	       "child x2 of g5, though gp2's pool is exhausted");
+	tap(unmapped_is("gp2", "x2"), "gp2 leaves x2 unmapped");
+	expect(ref_msg(RESLINK_CMD_RESOURCE_DEL, "x1"), 0, false,
+	       "child x1 deleted while mapped on gp1 and gp2");
+	if (get(RESLINK_CMD_ENDPOINT_GET, "gp2", &o) &&
+	    get(RESLINK_CMD_RESOURCE_GET, "x2", &c2)) {
+		mappings_text(&o, text, sizeof(text));
+		snprintf(want, sizeof(want), "%" PRIu64 "=10.0.5.100",
+			 u64_of(&c2, RESLINK_A_ID));
+		tap(!strcmp(text, want) && !o.tb[RESLINK_A_UNMAPPED],
+		    "gp2 gives x1's address to x2: \"%s\"", text);
+		answer_free(&o.a);
+		answer_free(&c2.a);
+	}
+	expect(gateway_msg("gw6", "10.0.5.1"), EADDRINUSE, true,
+	       "gp1 keeps x1's address 10.0.5.1");
+	expect(child_msg("x3", "g5", "10.1.0.27"), 0, false, "child x3 of g5");
+	if (get(RESLINK_CMD_ENDPOINT_GET, "gp1", &o) &&
+	    get(RESLINK_CMD_RESOURCE_GET, "x3", &c1)) {
+		mappings_text(&o, text, sizeof(text));
+		snprintf(want, sizeof(want), "=10.0.5.1");
+		tap(strstr(text, want) && !o.tb[RESLINK_A_UNMAPPED],
+		    "gp1 gives 10.0.5.1 to x3: \"%s\"", text);
+		answer_free(&o.a);
+		answer_free(&c1.a);
+	}
+	tap(unmapped_is("gp2", "x3"), "gp2 leaves x3 unmapped");
 	nlh = ref_msg(RESLINK_CMD_ENDPOINT_NEW, "gp3");
 	mnl_attr_put_strz(nlh, RESLINK_A_RESOURCE_NAME, "g5");
 	put_prefix(nlh, RESLINK_A_PREFIX, "fd00:5::", 64);
@@ -2273,8 +2336,6 @@ static void rules_in_use(void)
 	       "deleting a resource with endpoints");
 	expect(ref_msg(RESLINK_CMD_RESOURCE_DEL, "g1"), EBUSY, true,
 	       "deleting a group with children");
-	expect(ref_msg(RESLINK_CMD_RESOURCE_DEL, "c1"), EBUSY, true,
-	       "deleting a child mapped on endpoints");
 	expect(as(ref_msg(RESLINK_CMD_ENDPOINT_DEL, "e1"), 111), EACCES, true,
 	       "deleting another account's endpoint");
 	expect(as(ref_msg(RESLINK_CMD_RESOURCE_DEL, "dns1"), 111), EACCES, true,
@@ -2315,7 +2376,7 @@ static void rules_delete_all(void)
 	};
 	static const uint64_t owners[] = { 0, 111, 222, 0, 0, 0, 111, 0, 0 };
 	static const char * const resources[] = {
-		"c2", "c1", "g1", "r1", "dns1", "x1", "g5",
+		"c3", "c2", "c1", "g1", "r1", "dns1", "x2", "x3", "g5",
 	};
 	struct answer a = {};
 	uint64_t last_id;

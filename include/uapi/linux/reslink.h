@@ -173,12 +173,26 @@
  *  endpoint with private DNS in the network of one of the group's endpoints
  *  with private DNS (EEXIST).
  *  A new child of a group that has endpoints gets an address on each of them
- *  (the next free address of the endpoint's pool: of the child's family, and
- *  not held by any endpoint or gateway); the request fails with ENOSPC, and
- *  changes nothing, if a pool is exhausted.
+ *  (a free address of the endpoint's pool: of the child's family, unicast,
+ *  and not held by any endpoint or gateway). An endpoint whose pool has none
+ *  (exhausted, or of the other family) leaves the child unmapped: the child
+ *  is listed in the endpoint's RESLINK_A_UNMAPPED and the endpoint is
+ *  announced (RESLINK_CMD_ENDPOINT_SET). Endpoints never make it fail: the
+ *  group's owner keeps control of its group whatever other accounts' pools
+ *  hold.
  *
- * RESLINK_CMD_RESOURCE_DEL: RESLINK_A_ID or RESLINK_A_NAME. Refused while an
- *    endpoint uses it or, for a group, while it has children (no cascade).
+ * RESLINK_CMD_RESOURCE_DEL: RESLINK_A_ID or RESLINK_A_NAME. Refused (EBUSY)
+ *    while an endpoint of the resource's own owner uses it or, for a group,
+ *    while it has children (no cascade: the owner deletes those first).
+ *    Other accounts' endpoints never block it: they move to
+ *    RESLINK_STATE_DELETED (terminal: they pass nothing, keep their
+ *    addresses and the id and name of the resource they were bound to, and
+ *    are announced as RESLINK_CMD_ENDPOINT_SET; their owner deletes them)
+ *    and lose their connections at once. Deleting a child is never refused:
+ *    every endpoint of the group that mapped it gets the address back in its
+ *    pool, gives it to a child it had left unmapped (the lowest id of the
+ *    address's family), if any, and is announced; the child's connections
+ *    are cut.
  *
  * RESLINK_CMD_RESOURCE_SET: replace the targets of a single or child
  *    resource (used by "resource resolve"): RESLINK_A_ID or RESLINK_A_NAME,
@@ -214,8 +228,10 @@
  *      every unicast host address of the prefix (IPv4 without the network
  *      and broadcast addresses up to /30, IPv6 without the all-zero host),
  *      taken lowest first when a child needs one, skipping addresses held by
- *      any endpoint or gateway.
- *    An empty RESLINK_A_ADDRS is refused (EINVAL).
+ *      any endpoint or gateway; an address a deleted child gave back stays
+ *      the endpoint's and goes to the next child.
+ *    An empty RESLINK_A_ADDRS is refused (EINVAL); the pool must hold an
+ *    address for every child the group has.
  *    RESLINK_A_RULES: ingress allow rules, optional
  *    RESLINK_A_NETWORK_ID or _NAME: as for gateways: the consumer's network;
  *      addresses are unique within it, and a prefix pool skips only the
@@ -231,11 +247,13 @@
  *  State: RESLINK_STATE_AVAILABLE when the owner owns the resource or the
  *  resource does not require acceptance, RESLINK_STATE_PENDING otherwise.
  *
- * RESLINK_CMD_ENDPOINT_DEL: RESLINK_A_ID or RESLINK_A_NAME; owner only.
+ * RESLINK_CMD_ENDPOINT_DEL: RESLINK_A_ID or RESLINK_A_NAME; owner only, in
+ *    any state.
  *
  * RESLINK_CMD_ENDPOINT_ACCEPT, RESLINK_CMD_ENDPOINT_REJECT: RESLINK_A_ID or
  *    RESLINK_A_NAME; the acting account must own the endpoint's resource.
- *    Rejecting cuts the endpoint's connections.
+ *    Rejecting cuts the endpoint's connections. A deleted endpoint's state
+ *    cannot change (EINVAL).
  *
  * RESLINK_CMD_ADDR_PICK: the lowest free addresses of the subnet of a
  *    device's own address, for "addr auto"; changes nothing.
@@ -262,7 +280,9 @@
  *    is a prefix), _PREFIX (if given),
  *    _MAPPINGS (group: NLA_NESTED of RESLINK_MAPPINGS_A_MAPPING, each
  *    NLA_NESTED of RESLINK_MAPPING_A_RESOURCE_ID and RESLINK_MAPPING_A_ADDR,
- *    an address attribute), _RULES, _IFNAME, _PRIVATE_DNS (if set), _STATS.
+ *    an address attribute), _UNMAPPED (group, when a child has no address
+ *    on the endpoint: the children's ids, in id order), _RULES, _IFNAME,
+ *    _PRIVATE_DNS (if set), _STATS.
  *
  * RESLINK_CMD_NETWORK_NEW: create a network.
  *    RESLINK_A_NAME: required ("default" is taken)
@@ -435,6 +455,7 @@ enum reslink_attr {
 	RESLINK_A_ENDPOINT_ID,		/* NLA_U64 */
 	RESLINK_A_ENDPOINT_NAME,	/* NLA_NUL_STRING */
 	RESLINK_A_LLADDR,		/* NLA_BINARY, link-layer address */
+	RESLINK_A_UNMAPPED,		/* NLA_NESTED of RESLINK_A_RESOURCE_ID */
 	__RESLINK_A_MAX
 };
 
@@ -528,6 +549,7 @@ enum reslink_state {
 	RESLINK_STATE_PENDING,
 	RESLINK_STATE_AVAILABLE,
 	RESLINK_STATE_REJECTED,
+	RESLINK_STATE_DELETED,		/* the resource is gone; terminal */
 	__RESLINK_STATE_MAX
 };
 
