@@ -665,6 +665,11 @@ static int rl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		ctx->last_id = obj->id;
 		sent++;
 	}
+	/* An object that grew since the start gets its room in the next. */
+	if (ret && sent)
+		cb->min_dump_alloc =
+			max_t(u32, cb->min_dump_alloc,
+			      nlmsg_total_size(genlmsg_total_size(rl_object_size(obj))));
 	mutex_unlock(&rn->lock);
 	/* An object too big for an empty message cannot be dumped. */
 	if (ret && !sent)

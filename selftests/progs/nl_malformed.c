@@ -14,6 +14,8 @@
  *   populate   create one gateway, resource and endpoint (names "iso-*")
  *   count      print "gateways N resources N endpoints N"
  *   scale N    create N endpoints over one socket, dump and count them
+ *   maxdump    objects at every *_MAX limit, each kind dumped on a fresh
+ *              socket read with a 32 KiB buffer: every object arrives
  *
  * Test modes print TAP and exit 0 (pass), 1 (fail) or 4 (skip: no family),
  * as kselftest does.
@@ -1765,6 +1767,245 @@ static int mode_scale(unsigned int n)
 	return tap_exit();
 }
 
+/* --- dumps of objects at every *_MAX limit --------------------------------- */
+
+/* A name of exactly RESLINK_NAME_MAXLEN bytes: TAG, then I zero-padded. */
+static const char *long_name(const char *tag, unsigned int i)
+{
+	static char name[RESLINK_NAME_MAXLEN + 1];
+
+	snprintf(name, sizeof(name), "%s%0*u", tag,
+		 (int)(RESLINK_NAME_MAXLEN - strlen(tag)), i);
+	return name;
+}
+
+static void put_in6_nth(struct nlmsghdr *nlh, const char *base, unsigned int i)
+{
+	struct in6_addr a6;
+
+	inet_pton(AF_INET6, base, &a6);
+	a6.s6_addr[14] = i >> 8;
+	a6.s6_addr[15] = i & 0xff;
+	mnl_attr_put(nlh, RESLINK_ADDR_A_IN6, sizeof(a6), &a6);
+}
+
+/* RESLINK_ADDRS_MAX IPv6 addresses BASE + i. */
+static void put_max_addrs(struct nlmsghdr *nlh, uint16_t type, const char *base)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	unsigned int i;
+
+	for (i = 0; i < RESLINK_ADDRS_MAX; i++)
+		put_in6_nth(nlh, base, i);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* RESLINK_RULES_MAX rules holding RESLINK_RULE_RANGES_MAX port ranges. */
+static void put_max_rules(struct nlmsghdr *nlh)
+{
+	unsigned int per = RESLINK_RULE_RANGES_MAX / RESLINK_RULES_MAX;
+	struct nlattr *rules, *rule, *prefix, *ports;
+	unsigned int i, j;
+
+	rules = mnl_attr_nest_start(nlh, RESLINK_A_RULES);
+	for (i = 0; i < RESLINK_RULES_MAX; i++) {
+		rule = mnl_attr_nest_start(nlh, RESLINK_RULES_A_RULE);
+		prefix = mnl_attr_nest_start(nlh, RESLINK_RULE_A_PREFIX);
+		put_in6_nth(nlh, "fd09::", i);
+		mnl_attr_put_u8(nlh, RESLINK_ADDR_A_PREFIXLEN, 128);
+		mnl_attr_nest_end(nlh, prefix);
+		mnl_attr_put_u32(nlh, RESLINK_RULE_A_PROTOCOLS, RESLINK_PROTO_ALL);
+		ports = mnl_attr_nest_start(nlh, RESLINK_RULE_A_PORTS);
+		for (j = 0; j < per; j++)
+			mnl_attr_put_u32(nlh, RESLINK_PORTS_A_RANGE,
+					 range(1000 + 10 * j, 1001 + 10 * j));
+		mnl_attr_nest_end(nlh, ports);
+		mnl_attr_nest_end(nlh, rule);
+	}
+	mnl_attr_nest_end(nlh, rules);
+}
+
+static void put_max_ports(struct nlmsghdr *nlh)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, RESLINK_A_PORTS);
+	unsigned int i;
+
+	for (i = 0; i < RESLINK_PORT_RANGES_MAX; i++)
+		mnl_attr_put_u32(nlh, RESLINK_PORTS_A_RANGE,
+				 range(2000 + 10 * i, 2001 + 10 * i));
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* Four labels, RESLINK_DNS_NAME_MAXLEN bytes in all. */
+static void put_max_dns(struct nlmsghdr *nlh, uint16_t type)
+{
+	char name[RESLINK_DNS_NAME_MAXLEN + 1];
+	unsigned int i;
+
+	memset(name, 'a', RESLINK_DNS_NAME_MAXLEN);
+	name[RESLINK_DNS_NAME_MAXLEN] = 0;
+	for (i = 63; i < RESLINK_DNS_NAME_MAXLEN; i += 64)
+		name[i] = '.';
+	mnl_attr_put_strz(nlh, type, name);
+}
+
+static bool create_max(struct nlmsghdr *nlh, const char *what)
+{
+	struct answer a = {};
+	bool ok;
+
+	ok = !request(nlh, &a);
+	if (!ok)
+		tap(false, "%s: %s %s", what, errname(a.err), a.msg);
+	answer_free(&a);
+	return ok;
+}
+
+/*
+ * A dump on a socket of its own, read with a 32 KiB buffer, the size the
+ * uapi header asks for: the number of messages, or a negative errno (ENOSPC:
+ * a batch did not fit the buffer). *largest: the longest message.
+ */
+static int fresh_dump(uint8_t cmd, size_t *largest)
+{
+	static char buf[32768];
+	struct mnl_socket *s;
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	char req[MNL_SOCKET_BUFFER_SIZE];
+	int n, msgs = 0, ret = 0;
+
+	s = mnl_socket_open(NETLINK_GENERIC);
+	if (!s || mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0)
+		die("fresh socket");
+	nlh = mnl_nlmsg_put_header(req);
+	nlh->nlmsg_type = family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = RESLINK_GENL_VERSION;
+	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
+		die("send");
+	for (;;) {
+		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
+		     nlh = mnl_nlmsg_next(nlh, &n)) {
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				ret = *(int *)mnl_nlmsg_get_payload(nlh);
+				goto out;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				ret = ((struct nlmsgerr *)
+				       mnl_nlmsg_get_payload(nlh))->error;
+				goto out;
+			}
+			msgs++;
+			if (nlh->nlmsg_len > *largest)
+				*largest = nlh->nlmsg_len;
+		}
+	}
+out:
+	mnl_socket_close(s);
+	return ret ? ret : msgs;
+}
+
+static void check_fresh_dump(uint8_t cmd, const char *kind, int want)
+{
+	size_t largest = 0;
+	int got = fresh_dump(cmd, &largest);
+
+	tap(got == want, "%s dump on a fresh socket: %d of %d objects%s%s, largest message %zu bytes",
+	    kind, got < 0 ? 0 : got, want, got < 0 ? ", " : "",
+	    got < 0 ? errname(-got) : "", largest);
+}
+
+static int mode_maxdump(void)
+{
+	struct nlmsghdr *nlh;
+	unsigned int i;
+	char gw[RESLINK_NAME_MAXLEN + 1], res[RESLINK_NAME_MAXLEN + 1],
+	     grp[RESLINK_NAME_MAXLEN + 1];
+
+	/* A gateway: RESLINK_ADDRS_MAX addresses, every rule and range. */
+	snprintf(gw, sizeof(gw), "%s", long_name("max-gw-", 0));
+	nlh = msg_start(RESLINK_CMD_GATEWAY_NEW, 0);
+	mnl_attr_put_strz(nlh, RESLINK_A_NAME, gw);
+	put_max_addrs(nlh, RESLINK_A_ADDRS, "fd01::1:0");
+	put_max_rules(nlh);
+	mnl_attr_put_strz(nlh, RESLINK_A_IFNAME, "p0-abcdefghijk");
+	if (!create_max(nlh, "gateway at every limit"))
+		return tap_exit();
+
+	/* A single resource: every target, port range and share. */
+	snprintf(res, sizeof(res), "%s", long_name("max-res-", 0));
+	nlh = msg_start(RESLINK_CMD_RESOURCE_NEW, 0);
+	mnl_attr_put_strz(nlh, RESLINK_A_NAME, res);
+	mnl_attr_put_u8(nlh, RESLINK_A_TYPE, RESLINK_TYPE_SINGLE);
+	mnl_attr_put_strz(nlh, RESLINK_A_GATEWAY_NAME, gw);
+	put_max_addrs(nlh, RESLINK_A_TARGETS, "fd01::2:0");
+	put_max_dns(nlh, RESLINK_A_DNS_NAME);
+	put_max_dns(nlh, RESLINK_A_DOMAIN);
+	put_max_ports(nlh);
+	if (!create_max(nlh, "resource at every limit"))
+		return tap_exit();
+	for (i = 0; i < RESLINK_SHARES_MAX; i++) {
+		nlh = ref_msg(RESLINK_CMD_RESOURCE_SHARE, res);
+		mnl_attr_put_u64(nlh, RESLINK_A_SHARE_ACCOUNT,
+				 RESLINK_ACCOUNT_MAX - i);
+		if (!create_max(nlh, "share"))
+			return tap_exit();
+	}
+
+	/* A group of RESLINK_ADDRS_MAX children and an endpoint mapping all. */
+	snprintf(grp, sizeof(grp), "%s", long_name("max-grp-", 0));
+	nlh = msg_start(RESLINK_CMD_RESOURCE_NEW, 0);
+	mnl_attr_put_strz(nlh, RESLINK_A_NAME, grp);
+	mnl_attr_put_u8(nlh, RESLINK_A_TYPE, RESLINK_TYPE_GROUP);
+	mnl_attr_put_strz(nlh, RESLINK_A_GATEWAY_NAME, gw);
+	put_max_ports(nlh);
+	if (!create_max(nlh, "group"))
+		return tap_exit();
+	for (i = 0; i < RESLINK_ADDRS_MAX; i++) {
+		struct nlattr *nest;
+
+		nlh = msg_start(RESLINK_CMD_RESOURCE_NEW, 0);
+		mnl_attr_put_strz(nlh, RESLINK_A_NAME, long_name("max-child-", i));
+		mnl_attr_put_u8(nlh, RESLINK_A_TYPE, RESLINK_TYPE_CHILD);
+		mnl_attr_put_strz(nlh, RESLINK_A_GROUP_NAME, grp);
+		nest = mnl_attr_nest_start(nlh, RESLINK_A_TARGETS);
+		put_in6_nth(nlh, "fd01::3:0", i);
+		mnl_attr_nest_end(nlh, nest);
+		if (!create_max(nlh, "child"))
+			return tap_exit();
+	}
+	nlh = msg_start(RESLINK_CMD_ENDPOINT_NEW, 0);
+	mnl_attr_put_strz(nlh, RESLINK_A_NAME, long_name("max-gep-", 0));
+	mnl_attr_put_strz(nlh, RESLINK_A_RESOURCE_NAME, grp);
+	put_max_addrs(nlh, RESLINK_A_ADDRS, "fd00::1:0");
+	put_max_rules(nlh);
+	mnl_attr_put_strz(nlh, RESLINK_A_IFNAME, "c0-abcdefghijk");
+	if (!create_max(nlh, "group endpoint at every limit"))
+		return tap_exit();
+	nlh = msg_start(RESLINK_CMD_ENDPOINT_NEW, 0);
+	mnl_attr_put_strz(nlh, RESLINK_A_NAME, long_name("max-ep-", 0));
+	mnl_attr_put_strz(nlh, RESLINK_A_RESOURCE_NAME, res);
+	put_max_addrs(nlh, RESLINK_A_ADDRS, "fd00::2:0");
+	put_max_rules(nlh);
+	if (!create_max(nlh, "endpoint at every limit"))
+		return tap_exit();
+
+	check_fresh_dump(RESLINK_CMD_GATEWAY_GET, "gateway", 1);
+	check_fresh_dump(RESLINK_CMD_RESOURCE_GET, "resource",
+			 2 + RESLINK_ADDRS_MAX);
+	check_fresh_dump(RESLINK_CMD_ENDPOINT_GET, "endpoint", 2);
+	return tap_exit();
+}
+
 /* --- rules ------------------------------------------------------------------ */
 
 struct obj {
@@ -2535,6 +2776,8 @@ int main(int argc, char **argv)
 		return mode_populate();
 	if (!strcmp(mode, "count"))
 		return mode_count();
+	if (!strcmp(mode, "maxdump"))
+		return mode_maxdump();
 	if (!strcmp(mode, "scale") && arg < argc)
 		return mode_scale(strtoul(argv[arg], NULL, 0));
 	fprintf(stderr, "usage: nl_malformed [--mode malformed|rules|caps|populate|count|scale N]\n");

@@ -336,9 +336,10 @@
  * Replies and dumps: a *_NEW request is answered with the new object (in a
  * message of the request's command) before its ACK. A dump lists objects in
  * id order and sets NLM_F_DUMP_INTR on messages after a change; one object
- * is one message, of up to about 24 KiB for an object at every *_MAX limit,
- * so read dumps with a buffer of 32 KiB (MNL_SOCKET_DUMP_SIZE): a dump ends
- * with EMSGSIZE if an object does not fit the reader's buffer.
+ * is one message, of up to about 24 KiB for an object at every *_MAX limit.
+ * The kernel sizes a dump's batches for the largest object of the kind
+ * (netlink_callback's min_dump_alloc), so a reader whose buffer holds 32 KiB
+ * (MNL_SOCKET_DUMP_SIZE) reads every object, from its first recvmsg on.
  *
  * Events
  * ------
