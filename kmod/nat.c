@@ -373,6 +373,114 @@ static void rl_skb_daddr(struct rl_addr *key, u8 pf, struct sk_buff *skb)
 	}
 }
 
+/*
+ * Whether an entry translated through binding b would still be admitted:
+ * rl_admit()'s checks, against the entry's mappings. RL_ADMITTED if so,
+ * else the reason to drop it.
+ */
+static enum rl_counter rl_still_admitted(const struct nf_conn *ct,
+					 const struct rl_binding *b)
+{
+	const struct nf_conntrack_tuple *orig =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct nf_conntrack_tuple *reply =
+		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	const struct rl_resource *res = READ_ONCE(b->res), *group;
+	u8 l4proto = orig->dst.protonum, family = nf_ct_l3num(ct);
+	u16 port = ntohs(orig->dst.u.all);
+	const struct rl_gateway *gw;
+	struct rl_addr addr;
+	u32 protocols;
+
+	if (READ_ONCE(b->ep->state) != RESLINK_STATE_AVAILABLE)
+		return RL_DROP_STATE;
+	if (!res)
+		return RL_DROP_NO_TARGET;
+	group = res->group;
+	protocols = res->protocols ?: (group ? group->protocols : 0);
+	if (!(rl_proto_bit(l4proto) & protocols) ||
+	    !rl_ports_contain(res->ports ?: (group ? group->ports : NULL), port))
+		return RL_DROP_PORT;
+	rl_key(&addr, family, &orig->src.u3);
+	if (!rl_rules_allow(b->ep->ingress, &addr, l4proto, port))
+		return RL_DROP_INGRESS;
+	if (!rl_addrs_contain(rcu_dereference(res->targets), family,
+			      &reply->src.u3))
+		return RL_DROP_NO_TARGET;
+	gw = res->gateway ?: group->gateway;
+	if (!rl_addrs_contain(gw->addrs, family, &reply->dst.u3))
+		return RL_DROP_SNAT;
+	rl_key(&addr, family, &reply->src.u3);
+	if (!rl_rules_allow(gw->egress, &addr, l4proto, port))
+		return RL_DROP_EGRESS;
+	return RL_ADMITTED;
+}
+
+/*
+ * Whether addr is a gateway's address, in any network: the source mapping
+ * of an entry reslink translated. Its network (zone) is not the entry's,
+ * whose original zone is the endpoint's and reply zone the default one.
+ */
+static bool rl_is_gateway_addr(struct rl_net *rn, const struct rl_addr *addr)
+{
+	struct rl_network *nw;
+	struct rl_binding *b;
+	unsigned long zone;
+
+	b = rl_lookup(rn, 0, addr);
+	if (b && b->gw)
+		return true;
+	if (!READ_ONCE(rn->nr_networks))
+		return false;
+	xa_for_each(&rn->zones, zone, nw) {
+		b = rl_lookup(rn, zone, addr);
+		if (b && b->gw)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Just before conntrack confirms a new entry. A cut walks the conntrack
+ * table, where an entry is only once confirmed; an entry that reslink
+ * translated but that waited before its confirmation (a packet held in an
+ * NFQUEUE, a sender preempted between LOCAL_OUT and POSTROUTING) across a
+ * grace period would escape the cut of the change that revoked it. So each
+ * translated entry is checked here, in the RCU read-side section of its
+ * confirmation: a change either comes after (and its walk, after a grace
+ * period, finds the entry) or is seen here.
+ */
+static unsigned int rl_confirm(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	struct rl_net *rn = rl_net(state->net);
+	enum ip_conntrack_info ctinfo;
+	enum rl_counter reason;
+	struct rl_binding *b;
+	struct rl_addr key;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || nf_ct_is_confirmed(ct) || !(ct->status & IPS_DST_NAT))
+		return NF_ACCEPT;
+	b = rl_ct_binding(rn, ct);
+	if (!b) {
+		/*
+		 * No endpoint has the address any more (in the network the
+		 * entry arrived in): drop what reslink translated.
+		 */
+		rl_key(&key, nf_ct_l3num(ct),
+		       &ct->tuplehash[IP_CT_DIR_REPLY].tuple.dst.u3);
+		return rl_is_gateway_addr(rn, &key) ? NF_DROP : NF_ACCEPT;
+	}
+	if (!b->ep)
+		return NF_ACCEPT;
+	reason = rl_still_admitted(ct, b);
+	if (reason == RL_ADMITTED)
+		return NF_ACCEPT;
+	return rl_drop(&b->ep->obj, NULL, reason);
+}
+
 static bool rl_is_ndisc(struct sk_buff *skb)
 {
 	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
@@ -701,7 +809,10 @@ static const struct nf_hook_ops rl_nat_ops[] = {
 	},
 };
 
-/* Before the user's filter and mangle rules. */
+/*
+ * rl_local_in: before the user's filter and mangle rules; rl_confirm: last
+ * before conntrack's confirmation, wherever a new entry gets confirmed.
+ */
 static const struct nf_hook_ops rl_filter_ops[] = {
 	{
 		.hook		= rl_local_in,
@@ -714,6 +825,30 @@ static const struct nf_hook_ops rl_filter_ops[] = {
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_LOCAL_IN,
 		.priority	= NF_IP6_PRI_MANGLE - 1,
+	},
+	{
+		.hook		= rl_confirm,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NF_IP_PRI_CONNTRACK_CONFIRM - 1,
+	},
+	{
+		.hook		= rl_confirm,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP_PRI_CONNTRACK_CONFIRM - 1,
+	},
+	{
+		.hook		= rl_confirm,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NF_IP6_PRI_LAST - 1,
+	},
+	{
+		.hook		= rl_confirm,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_LAST - 2,	/* confirm: LAST - 1 */
 	},
 };
 
@@ -772,6 +907,71 @@ err_nat:
 	return ret;
 }
 
+/*
+ * Removes the namespace's conntrack entries for which match() is true.
+ * nf_ct_iterate_cleanup_net() would do, but holds conntrack's global
+ * nf_conntrack_mutex for the whole walk of the host's table: every
+ * namespace's flushes and cleanups would wait for this one's. This walk
+ * takes one bucket lock at a time, as ctnetlink's dump does (the size and
+ * the table are read under it: a resize takes every bucket lock), and
+ * sleeps between buckets. An entry inserted behind the walk was confirmed
+ * after the grace period that made the change visible, so it was checked
+ * against the change (rl_confirm()) and needs no cut.
+ */
+static void rl_ct_cut(struct net *net, int (*match)(struct nf_conn *, void *),
+		      void *data)
+{
+	struct nf_conntrack_tuple_hash *h;
+	struct hlist_nulls_node *n;
+	struct nf_conn *ct, *found;
+	unsigned int bucket = 0;
+	spinlock_t *lockp;	/* the bucket's, of nf_conntrack_locks */
+
+	might_sleep();
+	if (!nf_conntrack_count(net))
+		return;
+	for (;;) {
+		found = NULL;
+		lockp = &nf_conntrack_locks[bucket % CONNTRACK_LOCKS];
+		local_bh_disable();
+		nf_conntrack_lock(lockp);
+		/* For sparse: the declaration of nf_conntrack_lock() lacks it. */
+		__acquire(lockp);
+		if (bucket >= nf_conntrack_htable_size) {
+			spin_unlock(lockp);
+			local_bh_enable();
+			return;
+		}
+		hlist_nulls_for_each_entry(h, n, &nf_conntrack_hash[bucket],
+					   hnnode) {
+			/* Each entry once: by its reply tuple, which is
+			 * hashed even for a NAT clash.
+			 */
+			if (NF_CT_DIRECTION(h) != IP_CT_DIR_REPLY)
+				continue;
+			ct = nf_ct_tuplehash_to_ctrack(h);
+			/* A dying entry is being unhashed by its deleter. */
+			if (!net_eq(nf_ct_net(ct), net) || nf_ct_is_dying(ct))
+				continue;
+			if (match(ct, data)) {
+				refcount_inc(&ct->ct_general.use);
+				found = ct;
+				break;
+			}
+		}
+		spin_unlock(lockp);
+		local_bh_enable();
+		if (found) {
+			/* Unhashes it: the same bucket is walked again. */
+			nf_ct_delete(found, 0, 0);
+			nf_ct_put(found);
+		} else {
+			bucket++;
+		}
+		cond_resched();
+	}
+}
+
 struct rl_cut {
 	struct rl_net *rn;
 	const struct rl_endpoint *ep;
@@ -819,10 +1019,9 @@ void rl_nat_unregister(struct net *net)
 void rl_nat_release(struct net *net)
 {
 	struct rl_cut cut = { .rn = rl_net(net) };
-	struct nf_ct_iter_data iter = { .net = net, .data = &cut };
 
 	if (check_net(net))
-		nf_ct_iterate_cleanup_net(rl_cut_translated, &iter);
+		rl_ct_cut(net, rl_cut_translated, &cut);
 	nf_ct_netns_put(net, NFPROTO_INET);
 }
 
@@ -852,10 +1051,9 @@ static int rl_cut_endpoint_fn(struct nf_conn *ct, void *data)
 void rl_nat_cut_endpoint(struct rl_net *rn, const struct rl_endpoint *ep)
 {
 	struct rl_cut cut = { .rn = rn, .ep = ep };
-	struct nf_ct_iter_data iter = { .net = rn->net, .data = &cut };
 
 	lockdep_assert_held(&rn->lock);
-	nf_ct_iterate_cleanup_net(rl_cut_endpoint_fn, &iter);
+	rl_ct_cut(rn->net, rl_cut_endpoint_fn, &cut);
 }
 
 static int rl_cut_resource_fn(struct nf_conn *ct, void *data)
@@ -894,7 +1092,6 @@ void rl_nat_cut_resource(struct rl_net *rn, const struct rl_resource *res,
 			 const struct rl_addrs *removed_targets)
 {
 	struct rl_cut cut = { .rn = rn, .res = res };
-	struct nf_ct_iter_data iter = { .net = rn->net, .data = &cut };
 	const struct rl_resource *child;
 
 	lockdep_assert_held(&rn->lock);
@@ -908,7 +1105,7 @@ void rl_nat_cut_resource(struct rl_net *rn, const struct rl_resource *res,
 		rcu_dereference_protected(res->targets,
 					  lockdep_is_held(&rn->lock));
 	if (cut.targets && cut.targets->n)
-		nf_ct_iterate_cleanup_net(rl_cut_resource_fn, &iter);
+		rl_ct_cut(rn->net, rl_cut_resource_fn, &cut);
 }
 
 /* The gateway an entry leaves through, while its endpoint is bound. */
@@ -945,10 +1142,9 @@ static int rl_cut_gateway_fn(struct nf_conn *ct, void *data)
 void rl_nat_cut_gateway(struct rl_net *rn, const struct rl_gateway *gw)
 {
 	struct rl_cut cut = { .rn = rn, .gw = gw };
-	struct nf_ct_iter_data iter = { .net = rn->net, .data = &cut };
 
 	lockdep_assert_held(&rn->lock);
-	nf_ct_iterate_cleanup_net(rl_cut_gateway_fn, &iter);
+	rl_ct_cut(rn->net, rl_cut_gateway_fn, &cut);
 }
 
 /* Entries that arrived in the network, or leave through one of its gateways. */
@@ -968,9 +1164,8 @@ static int rl_cut_network_fn(struct nf_conn *ct, void *data)
 void rl_nat_cut_network(struct rl_net *rn, const struct rl_network *nw)
 {
 	struct rl_cut cut = { .rn = rn, .nw = nw };
-	struct nf_ct_iter_data iter = { .net = rn->net, .data = &cut };
 
 	lockdep_assert_held(&rn->lock);
 	if (rn->hooks_registered)
-		nf_ct_iterate_cleanup_net(rl_cut_network_fn, &iter);
+		rl_ct_cut(rn->net, rl_cut_network_fn, &cut);
 }

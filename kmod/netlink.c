@@ -737,6 +737,12 @@ struct genl_family rl_genl_family __ro_after_init = {
 	.version = RESLINK_GENL_VERSION,
 	.maxattr = RESLINK_A_MAX,
 	.netnsok = true,
+	/*
+	 * No genl_mutex: every handler takes its namespace's rl_net->lock,
+	 * and the conntrack walks of a change must not hold up every other
+	 * family (and namespace) of the host.
+	 */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = rl_ops,
 	.n_ops = ARRAY_SIZE(rl_ops),

@@ -4,15 +4,18 @@
  * netlink.c) and the packet path (nat.c, lookup.c, rules.c, stats.c).
  *
  * Locking: every change to a namespace's configuration runs under
- * rl_net->lock (a mutex, process context). The packet path reads the lookup
- * table and everything reachable from it under RCU only. Fields a reader may
- * see change are either RCU pointers to immutable blocks (targets, shares) or
- * single bytes written with WRITE_ONCE (endpoint state). A request unlinks
- * or republishes what it takes away, waits for one grace period
- * (synchronize_rcu()), cuts the affected conntrack entries and only then
- * frees; an object that others point to cannot be deleted (the netlink layer
- * refuses), so a reader that reached an endpoint may follow its resource and
- * gateway pointers until it leaves the read-side section.
+ * rl_net->lock (a mutex, process context), and so do GET, dumps and events:
+ * the family is parallel_ops, no genl_mutex serialises requests. The packet
+ * path reads the lookup table and everything reachable from it under RCU
+ * only. Fields a reader may see change are either RCU pointers to immutable
+ * blocks (targets, shares) or single words written with WRITE_ONCE
+ * (endpoint state, a binding's resource). A request unlinks or republishes
+ * what it takes away, waits for one grace period (synchronize_rcu()), cuts
+ * the affected conntrack entries and only then frees. An object that others
+ * point to is either not deleted (the netlink layer refuses) or first
+ * unlinked from them (other accounts' endpoints of a deleted resource), so
+ * a reader that reached an endpoint may follow its resource and gateway
+ * pointers until it leaves the read-side section.
  */
 #ifndef _RESLINK_H
 #define _RESLINK_H
