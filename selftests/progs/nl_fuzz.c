@@ -247,8 +247,9 @@ struct object {
 	char group_name[RESLINK_NAME_MAXLEN + 1];
 	char res_name[RESLINK_NAME_MAXLEN + 1];
 	unsigned int nr_addrs, nr_targets, nr_shares, nr_mappings, nr_stats;
+	unsigned int nr_unmapped;
 	struct addr *addrs, *targets;
-	uint64_t *shares;
+	uint64_t *shares, *unmapped;
 	struct mapping *mappings;
 	bool has_prefix, has_ports;
 	struct addr prefix;
@@ -270,6 +271,7 @@ static void object_free(struct object *o)
 	free(o->addrs);
 	free(o->targets);
 	free(o->shares);
+	free(o->unmapped);
 	free(o->mappings);
 	free(o->payload);
 }
@@ -327,6 +329,7 @@ static const enum shape reply_shape[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_COUNT] = S_U32,
 	[RESLINK_A_ENDPOINT_ID] = S_U64,
 	[RESLINK_A_ENDPOINT_NAME] = S_STR,
+	[RESLINK_A_UNMAPPED] = S_NEST,
 };
 
 static const enum mnl_attr_data_type shape_type[] = {
@@ -651,6 +654,23 @@ static bool parse_object(const struct nlmsghdr *nlh, int kind,
 			if (!parse_mappings(attr, o))
 				return false;
 			break;
+		case RESLINK_A_UNMAPPED: {
+			const struct nlattr *pos;
+
+			if (!nest_of(attr, RESLINK_A_RESOURCE_ID,
+				     MNL_TYPE_U64, "unmapped children"))
+				return false;
+			mnl_attr_for_each_nested(pos, attr) {
+				o->unmapped = realloc(o->unmapped,
+						      (o->nr_unmapped + 1) *
+						      sizeof(*o->unmapped));
+				if (!o->unmapped)
+					die("realloc");
+				o->unmapped[o->nr_unmapped++] =
+					mnl_attr_get_u64(pos);
+			}
+			break;
+		}
 		case RESLINK_A_STATS:
 			if (!parse_stats(attr, o))
 				return false;
@@ -2468,6 +2488,15 @@ static void check_object_refs(const struct state *s, const struct object *o)
 		break;
 	case 2:
 		res = by_id(s, o->res_id);
+		/* Its resource's owner deleted the resource (ids are not reused). */
+		if (o->state == RESLINK_STATE_DELETED) {
+			if (res || o->nr_mappings || o->nr_unmapped)
+				failure("deleted endpoint %s: resource %" PRIu64 " %s, %u mappings, %u unmapped",
+					o->name, o->res_id,
+					res ? "exists" : "is gone",
+					o->nr_mappings, o->nr_unmapped);
+			break;
+		}
 		if (!res || res->kind != 1 || strcmp(res->name, o->res_name) ||
 		    res->type == RESLINK_TYPE_CHILD) {
 			failure("endpoint %s: resource %" PRIu64 " (%s) does not exist or is a child",
@@ -2497,9 +2526,22 @@ static void check_object_refs(const struct state *s, const struct object *o)
 		for (i = 0; i < s->n; i++)
 			if (s->o[i].kind == 1 && s->o[i].group_id == res->id)
 				children++;
-		if (o->nr_mappings != children)
-			failure("group endpoint %s maps %u children, its group %s has %u",
-				o->name, o->nr_mappings, res->name, children);
+		/* A child with no address left in the pool is unmapped. */
+		if (o->nr_mappings + o->nr_unmapped != children)
+			failure("group endpoint %s maps %u children and leaves %u unmapped, its group %s has %u",
+				o->name, o->nr_mappings, o->nr_unmapped,
+				res->name, children);
+		for (i = 0; i < o->nr_unmapped; i++) {
+			const struct object *child = by_id(s, o->unmapped[i]);
+
+			if (!child || child->group_id != res->id)
+				failure("endpoint %s leaves resource %" PRIu64 " unmapped, not a child of %s",
+					o->name, o->unmapped[i], res->name);
+			for (j = 0; j < o->nr_mappings; j++)
+				if (o->mappings[j].res_id == o->unmapped[i])
+					failure("endpoint %s maps the child it leaves unmapped",
+						o->name);
+		}
 		for (i = 0; i < o->nr_mappings; i++) {
 			const struct mapping *m = &o->mappings[i];
 			const struct object *child = by_id(s, m->res_id);
