@@ -347,15 +347,21 @@ int rl_resource_del(struct rl_req *req)
 	return 0;
 }
 
-/* The address family the endpoints bound to a resource already use. */
+/*
+ * The address family the owner's own endpoints bound to a resource already
+ * use. Other accounts' endpoints never stop the owner's change: one whose
+ * addresses are of the other family passes nothing (drop_no_target).
+ */
 static int rl_check_bound_family(struct rl_req *req, struct rl_resource *res,
 				 u8 family)
 {
-	struct rl_resource *owner = res->group ?: res;
+	struct rl_resource *holder = res->group ?: res;
 	struct rl_endpoint *ep;
 	unsigned int i;
 
-	list_for_each_entry(ep, &owner->endpoints, res_node) {
+	list_for_each_entry(ep, &holder->endpoints, res_node) {
+		if (ep->obj.owner != res->obj.owner)
+			continue;
 		for (i = 0; i < ep->nr_bindings; i++) {
 			struct rl_binding *b = ep->bindings[i];
 

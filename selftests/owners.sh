@@ -8,7 +8,8 @@
 # child), deletes the group (the squatter's endpoint becomes "deleted"),
 # and deletes single resources that another account's endpoint uses,
 # available or rejected: that endpoint's connections are cut at once. Only
-# the owner's own endpoints stop a deletion (no cascade).
+# the owner's own endpoints stop a deletion (no cascade), or a change of
+# the targets' family.
 #
 #   consumer (account 222)     fabric                                   provider (account 111)
 #   10.0.0.10 ------------> 10.0.0.5   squat (prefix /32) -> group apps --> 10.1.0.20 (a), 10.1.0.21 (b)
@@ -169,6 +170,43 @@ singles_deleted() {
 	rl -a "$OWNER" gateway del gw1
 }
 
+# A change of the targets' family: other accounts' endpoints, rejected or
+# available, never stop it (the available one then passes nothing); the
+# owner's own endpoint does.
+family_changed() {
+	mkdir -p "/etc/netns/$NS_P"
+	printf '%s\n' "10.1.0.20 api.internal" "fd01::20 api.internal" \
+		>"/etc/netns/$NS_P/hosts"
+	rl -a "$OWNER" gateway add gw46 addr 10.1.0.51 addr fd01::51 dev "$DEV_P"
+	rl -a "$OWNER" resource add api type single gateway gw46 dns api.internal \
+		resolve-netns "$NS_P" port 8080
+	rl -a "$OWNER" resource share api account "$OTHER"
+	rl -a "$OTHER" endpoint add ep-api resource api addr 10.0.0.102 dev "$DEV_C"
+	rl -a "$OWNER" endpoint reject ep-api
+	rl -a "$OTHER" endpoint add ep-api2 resource api addr 10.0.0.103 dev "$DEV_C"
+	expect_eq "$(ask 10.0.0.103)" "10.1.0.20 10.1.0.51" "answer through ep-api2 before the change"
+
+	rl -a "$OWNER" resource resolve api resolve-netns "$NS_P" family inet6
+	expect_eq "$(json resource show api | jq -r '.[0].targets | join(" ")')" \
+		fd01::20 "api's targets after the change to IPv6"
+	expect_eq "$(state ep-api)" rejected "ep-api after the change"
+	expect_eq "$(state ep-api2)" available "ep-api2 after the change"
+	if ask 10.0.0.103; then
+		fail "an IPv4 endpoint reached IPv6 targets"
+	fi
+	expect_stat_ge endpoint ep-api2 drop_no_target 1
+
+	rl -a "$OWNER" endpoint add own-api resource api addr fd00::104 dev "$DEV_C"
+	expect_refused "targets' family differs from an endpoint address bound to the resource" \
+		-a "$OWNER" resource resolve api resolve-netns "$NS_P" family inet
+	rl -a "$OWNER" endpoint del own-api
+	rl -a "$OTHER" endpoint del ep-api
+	rl -a "$OTHER" endpoint del ep-api2
+	rl -a "$OWNER" resource del api
+	rl -a "$OWNER" gateway del gw46
+	rm "/etc/netns/$NS_P/hosts"
+}
+
 dp_init
 mark=$(klog_mark owners)
 setup
@@ -176,5 +214,6 @@ child_added
 child_deleted
 group_deleted
 singles_deleted
+family_changed
 no_klog_errors "$mark"
 echo "PASS: owners"

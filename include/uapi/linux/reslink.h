@@ -198,8 +198,10 @@
  *    resource (used by "resource resolve"): RESLINK_A_ID or RESLINK_A_NAME,
  *    RESLINK_A_TARGETS (may be empty to clear, if the resource has a DNS
  *    name), optional RESLINK_A_DNS_NAME. New targets must have the family of
- *    the endpoint addresses bound to the resource. Connections to removed
- *    targets are cut.
+ *    the addresses that the owner's own endpoints have bound to the
+ *    resource; other accounts' endpoints never stop the change (one whose
+ *    addresses are of the other family passes nothing). Connections to
+ *    removed targets are cut.
  *
  * RESLINK_CMD_RESOURCE_SHARE, RESLINK_CMD_RESOURCE_UNSHARE: RESLINK_A_ID or
  *    RESLINK_A_NAME of a single or group resource, RESLINK_A_SHARE_ACCOUNT
