@@ -1202,6 +1202,20 @@ static struct nlmsghdr *bad_network_name_prefix(void)
 	return network_msg("vpc-x", "lo");
 }
 
+/* A group endpoint's unmapped children are the kernel's to say. */
+static struct nlmsghdr *bad_endpoint_unmapped(void)
+{
+	struct nlmsghdr *nlh = ref_msg(RESLINK_CMD_ENDPOINT_NEW, "x1");
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(nlh, RESLINK_A_RESOURCE_NAME, "base-grp");
+	put_prefix(nlh, RESLINK_A_PREFIX, "10.77.0.0", 30);
+	nest = mnl_attr_nest_start(nlh, RESLINK_A_UNMAPPED);
+	mnl_attr_put_u64(nlh, RESLINK_A_RESOURCE_ID, 1);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
 static struct nlmsghdr *bad_network_default_name(void)
 {
 	return network_msg("default", "lo");
@@ -1426,6 +1440,7 @@ static const struct bad bad_cases[] = {
 	{ "network name with the id prefix vpc-", bad_network_name_prefix, EINVAL, true },
 	{ "network named default", bad_network_default_name, EEXIST, true },
 	{ "reply-only attribute ZONE", bad_network_zone, EINVAL, true },
+	{ "reply-only attribute UNMAPPED", bad_endpoint_unmapped, EINVAL, true },
 	{ "deleting the network default", bad_network_del_default, EINVAL, true },
 	{ "event-only command NETWORK_SET", bad_network_set, EOPNOTSUPP, false },
 	{ "gateway in an unknown network", bad_gateway_network_unknown, ENOENT, true },
