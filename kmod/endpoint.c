@@ -798,6 +798,13 @@ void rl_child_unmap(struct rl_resource *child)
  * endpoints had left unmapped, lowest id first. An address starts afresh,
  * without the timeout policies of the child it reached.
  */
+static const struct rl_addrs *rl_child_targets(struct rl_net *rn,
+					       const struct rl_resource *child)
+{
+	return rcu_dereference_protected(child->targets,
+					 lockdep_is_held(&rn->lock));
+}
+
 void rl_child_remap(struct rl_req *req, struct rl_resource *group)
 {
 	const struct rl_addrs *targets;
@@ -814,8 +821,7 @@ void rl_child_remap(struct rl_req *req, struct rl_resource *group)
 			if (rl_endpoint_maps(ep, child))
 				continue;
 			/* Not its own target: the child would reach itself. */
-			targets = rcu_dereference_protected(child->targets,
-					lockdep_is_held(&req->rn->lock));
+			targets = rl_child_targets(req->rn, child);
 			b = rl_pool_free(ep, rl_resource_family(req->rn, child),
 					 rl_same_network(ep, child, targets));
 			if (!b)
