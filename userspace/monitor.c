@@ -117,13 +117,16 @@ int do_monitor(int argc, char **argv)
 	int ret;
 
 	if (argc > 0 && is_help(argv[0])) {
-		printf("Usage: reslink monitor\n"
+		printf("Usage: reslink monitor [ access ]\n"
 		       "Prints each change (new, del, set) of a network, gateway, resource\n"
 		       "or endpoint, of the DNS suffix, and each address conflict (a host\n"
 		       "on a link that claims an endpoint's or gateway's address), until\n"
-		       "interrupted; with -j, one JSON object a line.\n");
+		       "interrupted; with -j, one JSON object a line. \"monitor access\":\n"
+		       "each connection's open and close instead (reslink monitor access help).\n");
 		return 0;
 	}
+	if (argc > 0 && !strcmp(argv[0], "access"))
+		return monitor_access(argc - 1, argv + 1);
 	if (argc > 0)
 		return unknown_keyword("monitor help", argv[0]);
 	ret = genl_events_open();

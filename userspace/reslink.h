@@ -294,7 +294,9 @@ int arg_network(const char *hint, const char *arg, struct rl_ref *network,
 void put_network(struct nlmsghdr *nlh, const struct rl_ref *network,
 		 bool has_network);
 int do_stats(int argc, char **argv);
+int stats_prometheus(void);
 int do_monitor(int argc, char **argv);
+int monitor_access(int argc, char **argv);
 int do_save(int argc, char **argv);
 int do_apply(int argc, char **argv);
 int do_dns(int argc, char **argv);

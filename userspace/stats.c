@@ -11,12 +11,14 @@ static int usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: reslink stats [ { network | gateway | resource | endpoint } [NAME] ]\n"
+		"       reslink stats prometheus\n"
 		"Counters per object: admitted (connections translated), drop-state\n"
 		"(endpoint not available), drop-port (port or protocol not offered),\n"
 		"drop-ingress, drop-egress (no allow rule matched), drop-no-target,\n"
 		"drop-snat (no free source port), drop-inbound (new connection to a\n"
 		"gateway address), active (connections in conntrack now), drop-crossing\n"
-		"(a network: a packet routed into another network).\n");
+		"(a network: a packet routed into another network).\n"
+		"\"prometheus\" prints them all in the Prometheus text format.\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -50,6 +52,12 @@ int do_stats(int argc, char **argv)
 
 	if (argc > 0 && is_help(argv[0]))
 		return usage(stdout);
+	if (argc > 0 && !strcmp(argv[0], "prometheus")) {
+		if (argc > 1)
+			return is_help(argv[1]) ? usage(stdout) :
+			       unknown_keyword(HINT, argv[1]);
+		return stats_prometheus();
+	}
 	if (argc > 0) {
 		for (k = 0; k < KIND_MAX; k++)
 			if (!strcmp(argv[0], kind_str(k)))

@@ -1,0 +1,968 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reslink monitor access: one record when a translated connection opens
+ * and one when it ends. reslink.ko registers no conntrack event notifier
+ * (6.1 has one per namespace, and ctnetlink holds it), so this listens to
+ * ctnetlink's NEW and DESTROY groups and recognises reslink's entries by
+ * their tuples, joined with the configuration: the original destination is
+ * an endpoint address in the network of the original zone, the reply's
+ * source one of its resource's targets, the reply's destination one of the
+ * gateway's addresses. The configuration is reloaded on every reslink
+ * event; an open connection keeps the objects it was opened with, so that
+ * its close is reported even after its endpoint is gone.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+
+#include "reslink.h"
+
+#define HINT "monitor access help"
+/* Room for a burst at the benchmark's connection rate. */
+#define CT_RCVBUF	(32 << 20)
+#define CONN_BUCKETS	4096
+
+/* The configuration, as far as matching needs it. */
+struct cfg_network {
+	uint64_t id;
+	unsigned int zone;
+	char name[RESLINK_NAME_MAXLEN + 1];
+};
+
+struct cfg_gateway {
+	uint64_t id;
+	char name[RESLINK_NAME_MAXLEN + 1];
+	struct rl_addrs *addrs;
+};
+
+struct cfg_resource {
+	uint64_t id, gateway_id, group_id;
+	char name[RESLINK_NAME_MAXLEN + 1];
+	struct rl_addrs *targets;
+};
+
+/* One address of an endpoint and the resource it reaches. */
+struct cfg_binding {
+	struct rl_addr addr;
+	unsigned int zone;
+	uint64_t endpoint_id, resource_id;
+};
+
+struct cfg_endpoint {
+	uint64_t id, owner, network_id;
+	char name[RESLINK_NAME_MAXLEN + 1];
+};
+
+struct cfg {
+	struct cfg_network *nw;
+	struct cfg_gateway *gw;
+	struct cfg_resource *res;
+	struct cfg_endpoint *ep;
+	struct cfg_binding *b;
+	size_t n_nw, n_gw, n_res, n_ep, n_b;
+};
+
+/* What a record says besides the conntrack entry's own fields. */
+struct conn_objects {
+	uint64_t endpoint_id, resource_id, gateway_id, network_id, account;
+	char endpoint[RESLINK_NAME_MAXLEN + 1];
+	char resource[RESLINK_NAME_MAXLEN + 1];
+	char gateway[RESLINK_NAME_MAXLEN + 1];
+	char network[RESLINK_NAME_MAXLEN + 1];
+};
+
+/* An open connection, by conntrack id (and its original tuple). */
+struct conn {
+	struct conn *next;
+	uint32_t ct_id;
+	struct rl_addr src;
+	uint16_t sport;
+	uint8_t proto;
+	uint64_t open_ns;
+	struct conn_objects o;
+};
+
+struct ct_tuple {
+	struct rl_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t proto;
+	bool has_zone;
+	unsigned int zone;
+};
+
+struct ct_counters {
+	bool present;
+	uint64_t packets, bytes;
+};
+
+struct ct_event {
+	bool destroy;
+	struct ct_tuple orig, reply;
+	bool has_zone;
+	unsigned int zone;
+	uint32_t id;
+	bool has_id;
+	struct ct_counters c[2];	/* original, reply */
+	uint64_t start_ns, stop_ns;
+	bool has_timeout;
+	uint32_t timeout;
+	bool has_tcp_state;
+	uint8_t tcp_state;
+};
+
+struct monitor {
+	struct cfg cfg;
+	struct conn *conns[CONN_BUCKETS];
+	struct rl_obj *obj;
+	uint64_t opens, closes, overruns, unmatched_closes;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void cfg_free(struct cfg *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_gw; i++)
+		free(c->gw[i].addrs);
+	for (i = 0; i < c->n_res; i++)
+		free(c->res[i].targets);
+	free(c->nw);
+	free(c->gw);
+	free(c->res);
+	free(c->ep);
+	free(c->b);
+	memset(c, 0, sizeof(*c));
+}
+
+static void *grow(void *array, size_t n, size_t size)
+{
+	/* Doubling at powers of two: n elements are in use. */
+	if (n && (n & (n - 1)))
+		return array;
+	return realloc(array, (n ? n * 2 : 8) * size);
+}
+
+static struct rl_addrs *copy_addrs(const struct rl_addrs *a)
+{
+	struct rl_addrs *copy = malloc(sizeof(*copy));
+
+	if (copy)
+		*copy = *a;
+	return copy;
+}
+
+static struct cfg *loading;
+
+static int add_binding(const struct rl_addr *addr, uint64_t ep,
+		       uint64_t res)
+{
+	struct cfg *c = loading;
+	struct cfg_binding *b = grow(c->b, c->n_b, sizeof(*b));
+
+	if (!b)
+		return -1;
+	c->b = b;
+	b[c->n_b].addr = *addr;
+	b[c->n_b].zone = 0;	/* set from the network once all are known */
+	b[c->n_b].endpoint_id = ep;
+	b[c->n_b].resource_id = res;
+	c->n_b++;
+	return 0;
+}
+
+static int load_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rl_obj *o = data;
+	struct cfg *c = loading;
+	unsigned int i;
+
+	if (obj_decode(nlh, o))
+		return -1;
+	switch (o->kind) {
+	case KIND_NETWORK: {
+		struct cfg_network *nw = grow(c->nw, c->n_nw, sizeof(*nw));
+
+		if (!nw)
+			return -1;
+		c->nw = nw;
+		nw += c->n_nw++;
+		nw->id = o->id;
+		nw->zone = o->zone;
+		strcpy(nw->name, o->name);
+		return 0;
+	}
+	case KIND_GATEWAY: {
+		struct cfg_gateway *gw = grow(c->gw, c->n_gw, sizeof(*gw));
+
+		if (!gw)
+			return -1;
+		c->gw = gw;
+		gw += c->n_gw;
+		gw->id = o->id;
+		strcpy(gw->name, o->name);
+		gw->addrs = copy_addrs(&o->addrs);
+		if (!gw->addrs)
+			return -1;
+		c->n_gw++;
+		return 0;
+	}
+	case KIND_RESOURCE: {
+		struct cfg_resource *res = grow(c->res, c->n_res, sizeof(*res));
+
+		if (!res)
+			return -1;
+		c->res = res;
+		res += c->n_res;
+		res->id = o->id;
+		res->gateway_id = o->gateway_id;
+		res->group_id = o->group_id;
+		strcpy(res->name, o->name);
+		res->targets = copy_addrs(&o->targets);
+		if (!res->targets)
+			return -1;
+		c->n_res++;
+		return 0;
+	}
+	case KIND_ENDPOINT: {
+		struct cfg_endpoint *ep = grow(c->ep, c->n_ep, sizeof(*ep));
+
+		if (!ep)
+			return -1;
+		c->ep = ep;
+		ep += c->n_ep++;
+		ep->id = o->id;
+		ep->owner = o->owner;
+		ep->network_id = o->network_id;
+		strcpy(ep->name, o->name);
+		if (o->n_mappings) {
+			for (i = 0; i < o->n_mappings; i++)
+				if (add_binding(&o->mappings[i].addr, o->id,
+						o->mappings[i].resource_id))
+					return -1;
+		} else {
+			for (i = 0; i < o->addrs.n; i++)
+				if (add_binding(&o->addrs.a[i], o->id,
+						o->resource_id))
+					return -1;
+		}
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+static const struct cfg_network *find_network(const struct cfg *c,
+					      uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nw; i++)
+		if (c->nw[i].id == id)
+			return &c->nw[i];
+	return NULL;
+}
+
+static const struct cfg_endpoint *find_endpoint(const struct cfg *c,
+						uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_ep; i++)
+		if (c->ep[i].id == id)
+			return &c->ep[i];
+	return NULL;
+}
+
+static const struct cfg_resource *find_resource(const struct cfg *c,
+						uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_res; i++)
+		if (c->res[i].id == id)
+			return &c->res[i];
+	return NULL;
+}
+
+static const struct cfg_gateway *find_gateway(const struct cfg *c,
+					      uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_gw; i++)
+		if (c->gw[i].id == id)
+			return &c->gw[i];
+	return NULL;
+}
+
+/* The whole configuration, read again; the old one is kept on failure. */
+static int cfg_load(struct monitor *m)
+{
+	static const enum rl_kind order[] = {
+		KIND_NETWORK, KIND_GATEWAY, KIND_RESOURCE, KIND_ENDPOINT,
+	};
+	struct cfg fresh = { 0 };
+	const struct cfg_endpoint *ep;
+	const struct cfg_network *nw;
+	size_t i;
+	int ret = 0;
+
+	loading = &fresh;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]) && !ret; i++)
+		ret = genl_dump(genl_msg(kind_cmd(order[i], CMD_GET), 0),
+				load_cb, m->obj);
+	loading = NULL;
+	if (ret) {
+		cfg_free(&fresh);
+		return ret;
+	}
+	for (i = 0; i < fresh.n_b; i++) {
+		ep = find_endpoint(&fresh, fresh.b[i].endpoint_id);
+		nw = ep ? find_network(&fresh, ep->network_id) : NULL;
+		fresh.b[i].zone = nw ? nw->zone : 0;
+	}
+	cfg_free(&m->cfg);
+	m->cfg = fresh;
+	return 0;
+}
+
+static bool addr_eq(const struct rl_addr *a, const struct rl_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->bytes, b->bytes,
+		       a->family == AF_INET ? 4 : 16);
+}
+
+static bool addrs_have(const struct rl_addrs *as, const struct rl_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; as && i < as->n; i++)
+		if (addr_eq(&as->a[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the entry is one of reslink's translations, and whose. Users'
+ * own entries to the same addresses (not translated, or translated by
+ * their own rules elsewhere) fail the reply-side checks.
+ */
+static bool match(const struct cfg *c, const struct ct_event *ev,
+		  struct conn_objects *o)
+{
+	unsigned int zone = ev->orig.has_zone ? ev->orig.zone : ev->zone;
+	const struct cfg_resource *res, *group;
+	const struct cfg_endpoint *ep;
+	const struct cfg_network *nw;
+	const struct cfg_gateway *gw;
+	size_t i;
+
+	for (i = 0; i < c->n_b; i++) {
+		if (c->b[i].zone != zone ||
+		    !addr_eq(&c->b[i].addr, &ev->orig.dst))
+			continue;
+		ep = find_endpoint(c, c->b[i].endpoint_id);
+		res = find_resource(c, c->b[i].resource_id);
+		if (!ep || !res)
+			return false;
+		group = res->group_id ? find_resource(c, res->group_id) : NULL;
+		gw = find_gateway(c, res->gateway_id ?: group ? group->gateway_id : 0);
+		nw = find_network(c, ep->network_id);
+		if (!gw || !nw || !addrs_have(res->targets, &ev->reply.src) ||
+		    !addrs_have(gw->addrs, &ev->reply.dst))
+			return false;
+		o->endpoint_id = ep->id;
+		o->resource_id = res->id;
+		o->gateway_id = gw->id;
+		o->network_id = nw->id;
+		o->account = ep->owner;
+		strcpy(o->endpoint, ep->name);
+		strcpy(o->resource, res->name);
+		strcpy(o->gateway, gw->name);
+		strcpy(o->network, nw->name);
+		return true;
+	}
+	return false;
+}
+
+/* Decoding ctnetlink messages. */
+
+static bool get_addr_attr(const struct nlattr *a, int family,
+			  struct rl_addr *out)
+{
+	size_t len = family == AF_INET ? 4 : 16;
+
+	if (mnl_attr_get_payload_len(a) != len)
+		return false;
+	out->family = family;
+	memset(out->bytes, 0, sizeof(out->bytes));
+	memcpy(out->bytes, mnl_attr_get_payload(a), len);
+	return true;
+}
+
+static bool get_be16(const struct nlattr *a, uint16_t *v)
+{
+	if (mnl_attr_get_payload_len(a) != 2)
+		return false;
+	*v = ntohs(mnl_attr_get_u16(a));
+	return true;
+}
+
+static bool get_be32(const struct nlattr *a, uint32_t *v)
+{
+	if (mnl_attr_get_payload_len(a) != 4)
+		return false;
+	*v = ntohl(mnl_attr_get_u32(a));
+	return true;
+}
+
+static bool get_be64(const struct nlattr *a, uint64_t *v)
+{
+	if (mnl_attr_get_payload_len(a) != 8)
+		return false;
+	*v = be64toh(mnl_attr_get_u64(a));
+	return true;
+}
+
+static bool decode_tuple(const struct nlattr *nest, struct ct_tuple *t)
+{
+	const struct nlattr *a, *b;
+	bool src = false, dst = false, proto = false;
+	uint16_t zone = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case CTA_TUPLE_IP:
+			mnl_attr_for_each_nested(b, a) {
+				switch (mnl_attr_get_type(b)) {
+				case CTA_IP_V4_SRC:
+					src = get_addr_attr(b, AF_INET, &t->src);
+					break;
+				case CTA_IP_V4_DST:
+					dst = get_addr_attr(b, AF_INET, &t->dst);
+					break;
+				case CTA_IP_V6_SRC:
+					src = get_addr_attr(b, AF_INET6, &t->src);
+					break;
+				case CTA_IP_V6_DST:
+					dst = get_addr_attr(b, AF_INET6, &t->dst);
+					break;
+				}
+			}
+			break;
+		case CTA_TUPLE_PROTO:
+			mnl_attr_for_each_nested(b, a) {
+				switch (mnl_attr_get_type(b)) {
+				case CTA_PROTO_NUM:
+					t->proto = mnl_attr_get_u8(b);
+					proto = true;
+					break;
+				case CTA_PROTO_SRC_PORT:
+					get_be16(b, &t->sport);
+					break;
+				case CTA_PROTO_DST_PORT:
+					get_be16(b, &t->dport);
+					break;
+				}
+			}
+			break;
+		case CTA_TUPLE_ZONE:
+			t->has_zone = get_be16(a, &zone);
+			t->zone = zone;
+			break;
+		}
+	}
+	return src && dst && proto;
+}
+
+static void decode_counters(const struct nlattr *nest, struct ct_counters *c)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == CTA_COUNTERS_PACKETS)
+			c->present |= get_be64(a, &c->packets);
+		else if (mnl_attr_get_type(a) == CTA_COUNTERS_BYTES)
+			c->present |= get_be64(a, &c->bytes);
+	}
+}
+
+static int decode_event(const struct nlmsghdr *nlh, struct ct_event *ev)
+{
+	const struct nlattr *a, *b, *c;
+	bool orig = false, reply = false;
+	uint16_t zone;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->destroy = (nlh->nlmsg_type & 0xff) == IPCTNL_MSG_CT_DELETE;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		switch (mnl_attr_get_type(a)) {
+		case CTA_TUPLE_ORIG:
+			orig = decode_tuple(a, &ev->orig);
+			break;
+		case CTA_TUPLE_REPLY:
+			reply = decode_tuple(a, &ev->reply);
+			break;
+		case CTA_ZONE:
+			if (get_be16(a, &zone)) {
+				ev->has_zone = true;
+				ev->zone = zone;
+			}
+			break;
+		case CTA_ID:
+			ev->has_id = get_be32(a, &ev->id);
+			break;
+		case CTA_COUNTERS_ORIG:
+			decode_counters(a, &ev->c[0]);
+			break;
+		case CTA_COUNTERS_REPLY:
+			decode_counters(a, &ev->c[1]);
+			break;
+		case CTA_TIMESTAMP:
+			mnl_attr_for_each_nested(b, a) {
+				if (mnl_attr_get_type(b) == CTA_TIMESTAMP_START)
+					get_be64(b, &ev->start_ns);
+				else if (mnl_attr_get_type(b) == CTA_TIMESTAMP_STOP)
+					get_be64(b, &ev->stop_ns);
+			}
+			break;
+		case CTA_TIMEOUT:
+			ev->has_timeout = get_be32(a, &ev->timeout);
+			break;
+		case CTA_PROTOINFO:
+			mnl_attr_for_each_nested(b, a) {
+				if (mnl_attr_get_type(b) != CTA_PROTOINFO_TCP)
+					continue;
+				mnl_attr_for_each_nested(c, b) {
+					if (mnl_attr_get_type(c) ==
+					    CTA_PROTOINFO_TCP_STATE &&
+					    mnl_attr_get_payload_len(c) == 1) {
+						ev->tcp_state = mnl_attr_get_u8(c);
+						ev->has_tcp_state = true;
+					}
+				}
+			}
+			break;
+		}
+	}
+	return orig && reply && ev->has_id ? 0 : -1;
+}
+
+/*
+ * Why the connection ended. Conntrack does not record it, but its last
+ * state does: TCP entries that saw a FIN are closed, a RST leaves CLOSE;
+ * an entry deleted before its timer ran out was cut (by reslink, when an
+ * endpoint is rejected or deleted, a resource unshared or its targets
+ * changed; or by an administrator's "conntrack -D"); the rest timed out.
+ */
+static const char *close_reason(const struct ct_event *ev)
+{
+	if (ev->has_tcp_state) {
+		switch (ev->tcp_state) {
+		case TCP_CONNTRACK_FIN_WAIT:
+		case TCP_CONNTRACK_CLOSE_WAIT:
+		case TCP_CONNTRACK_LAST_ACK:
+		case TCP_CONNTRACK_TIME_WAIT:
+			return "closed";
+		case TCP_CONNTRACK_CLOSE:
+			return "reset";
+		}
+	}
+	if (ev->has_timeout && ev->timeout > 0)
+		return "revoked";
+	return "timeout";
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void print_time(uint64_t ns)
+{
+	time_t sec = ns / 1000000000ULL;
+	char buf[64];
+	size_t n;
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%06" PRIu64 "Z",
+		 (uint64_t)(ns % 1000000000ULL / 1000));
+	print_string(PRINT_ANY, "time", "%s ", buf);
+}
+
+static void print_endpoint(const char *key, const char *fmt,
+			   const struct rl_addr *a, uint16_t port)
+{
+	char addr[ADDR_STRLEN], buf[ADDR_STRLEN + 8];
+
+	format_addr(addr, sizeof(addr), a);
+	if (a->family == AF_INET6)
+		snprintf(buf, sizeof(buf), "[%s]:%u", addr, port);
+	else
+		snprintf(buf, sizeof(buf), "%s:%u", addr, port);
+	print_string(PRINT_ANY, key, fmt, buf);
+}
+
+static void print_object(const char *key, const char *key_id, enum rl_kind kind,
+			 const char *name, uint64_t id)
+{
+	char fmt[32], ids[ID_STRLEN];
+
+	snprintf(fmt, sizeof(fmt), "%s %%s ", key);
+	print_string(PRINT_ANY, key, fmt, name);
+	print_string(PRINT_JSON, key_id, NULL,
+		     format_id(ids, sizeof(ids), kind, id));
+}
+
+static void print_record(const struct ct_event *ev, const struct conn *conn,
+			 uint64_t when)
+{
+	const struct conn_objects *o = &conn->o;
+	char acc[ID_STRLEN];
+
+	json_begin(false);
+	print_time(when);
+	print_string(PRINT_ANY, "event", "%s ", ev->destroy ? "close" : "open");
+	print_string(PRINT_ANY, "protocol", "%s ", proto_name(ev->orig.proto));
+	print_endpoint("source", "%s", &ev->orig.src, ev->orig.sport);
+	print_endpoint("endpoint_addr", " -> %s", &ev->orig.dst,
+		       ev->orig.dport);
+	print_endpoint("gateway_addr", " via %s", &ev->reply.dst,
+		       ev->reply.dport);
+	print_endpoint("target_addr", " -> %s ", &ev->reply.src,
+		       ev->reply.sport);
+	print_object("endpoint", "endpoint_id", KIND_ENDPOINT, o->endpoint,
+		     o->endpoint_id);
+	print_object("resource", "resource_id", KIND_RESOURCE, o->resource,
+		     o->resource_id);
+	print_object("gateway", "gateway_id", KIND_GATEWAY, o->gateway,
+		     o->gateway_id);
+	print_object("network", "network_id", KIND_NETWORK, o->network,
+		     o->network_id);
+	print_string(PRINT_ANY, "account", "account %s",
+		     format_account(acc, sizeof(acc), o->account));
+	if (ev->destroy) {
+		uint64_t start = ev->start_ns ?: conn->open_ns;
+
+		print_u64(PRINT_ANY, "packets_from_consumer", " packets %" PRIu64,
+			  ev->c[0].packets);
+		print_u64(PRINT_ANY, "bytes_from_consumer", " bytes %" PRIu64,
+			  ev->c[0].bytes);
+		print_u64(PRINT_ANY, "packets_to_consumer", "/%" PRIu64,
+			  ev->c[1].packets);
+		print_u64(PRINT_ANY, "bytes_to_consumer", "/%" PRIu64,
+			  ev->c[1].bytes);
+		if (start && when >= start)
+			print_u64(PRINT_ANY, "duration_us", " duration_us %" PRIu64,
+				  (when - start) / 1000);
+		print_string(PRINT_ANY, "reason", " reason %s",
+			     close_reason(ev));
+		print_bool(PRINT_JSON, "counted", NULL, ev->c[0].present);
+		print_bool(PRINT_JSON, "open_seen", NULL, conn->open_ns != 0);
+	}
+	json_end();
+	print_nl();
+	print_flush_line();
+}
+
+static struct conn **bucket(struct monitor *m, uint32_t id)
+{
+	return &m->conns[(id * 2654435761U) % CONN_BUCKETS];
+}
+
+static bool same_conn(const struct conn *c, const struct ct_event *ev)
+{
+	return c->ct_id == ev->id && c->proto == ev->orig.proto &&
+	       c->sport == ev->orig.sport && addr_eq(&c->src, &ev->orig.src);
+}
+
+static void on_open(struct monitor *m, const struct ct_event *ev)
+{
+	struct conn *c = calloc(1, sizeof(*c)), **b;
+
+	if (!c)
+		return;
+	if (!match(&m->cfg, ev, &c->o)) {
+		free(c);
+		return;
+	}
+	c->ct_id = ev->id;
+	c->src = ev->orig.src;
+	c->sport = ev->orig.sport;
+	c->proto = ev->orig.proto;
+	c->open_ns = ev->start_ns ?: now_ns();
+	b = bucket(m, ev->id);
+	c->next = *b;
+	*b = c;
+	m->opens++;
+	print_record(ev, c, c->open_ns);
+}
+
+static void on_close(struct monitor *m, const struct ct_event *ev)
+{
+	struct conn **p, *c = NULL, missed = { 0 };
+
+	for (p = bucket(m, ev->id); *p; p = &(*p)->next) {
+		if (same_conn(*p, ev)) {
+			c = *p;
+			*p = c->next;
+			break;
+		}
+	}
+	if (!c) {
+		/* Opened before the monitor started, or its open was lost. */
+		if (!match(&m->cfg, ev, &missed.o))
+			return;
+		m->unmatched_closes++;
+		c = &missed;
+	}
+	m->closes++;
+	print_record(ev, c, ev->stop_ns ?: now_ns());
+	if (c != &missed)
+		free(c);
+}
+
+static int ct_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct monitor *m = data;
+	struct ct_event ev;
+
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK ||
+	    decode_event(nlh, &ev))
+		return MNL_CB_OK;
+	if (ev.destroy)
+		on_close(m, &ev);
+	else
+		on_open(m, &ev);
+	return MNL_CB_OK;
+}
+
+static void print_overrun(struct monitor *m)
+{
+	m->overruns++;
+	json_begin(false);
+	print_time(now_ns());
+	print_string(PRINT_ANY, "event", "%s ", "overrun");
+	print_u64(PRINT_ANY, "overruns", "events were lost (%" PRIu64 " times so far)",
+		  m->overruns);
+	json_end();
+	print_nl();
+	print_flush_line();
+}
+
+static void print_summary(const struct monitor *m)
+{
+	json_begin(false);
+	print_time(now_ns());
+	print_string(PRINT_ANY, "event", "%s ", "summary");
+	print_u64(PRINT_ANY, "opens", "opens %" PRIu64, m->opens);
+	print_u64(PRINT_ANY, "closes", " closes %" PRIu64, m->closes);
+	print_u64(PRINT_ANY, "closes_without_open",
+		  " closes-without-open %" PRIu64, m->unmatched_closes);
+	print_u64(PRINT_ANY, "overruns", " overruns %" PRIu64, m->overruns);
+	json_end();
+	print_nl();
+	print_flush_line();
+}
+
+/*
+ * Conntrack counts bytes and times connections only when asked to, for
+ * entries created afterwards; both are per namespace.
+ */
+static void sysctl_on(const char *path, const char *name)
+{
+	char v = '0';
+	FILE *f = fopen(path, "r+");
+
+	if (!f) {
+		fprintf(stderr, "Warning: cannot read %s: %s.\n", name,
+			strerror(errno));
+		return;
+	}
+	if (fread(&v, 1, 1, f) == 1 && v == '0') {
+		rewind(f);
+		if (fputs("1\n", f) < 0 || fflush(f))
+			fprintf(stderr, "Warning: cannot turn on %s: %s.\n",
+				name, strerror(errno));
+	}
+	fclose(f);
+}
+
+static struct mnl_socket *ct_open(void)
+{
+	int one = 1, size = CT_RCVBUF;
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER,
+						 SOCK_CLOEXEC);
+
+	if (!nl) {
+		fprintf(stderr, "Error: cannot open a netfilter netlink socket: %s.\n",
+			strerror(errno));
+		return NULL;
+	}
+	if (mnl_socket_bind(nl, NF_NETLINK_CONNTRACK_NEW |
+			    NF_NETLINK_CONNTRACK_DESTROY, MNL_SOCKET_AUTOPID)) {
+		fprintf(stderr, "Error: cannot listen to conntrack events: %s.\n",
+			strerror(errno));
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	/*
+	 * With a broadcast error, conntrack keeps a destroyed entry and sends
+	 * its DESTROY again later rather than dropping it (what conntrackd
+	 * relies on): no close is lost to a full buffer.
+	 */
+	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_BROADCAST_ERROR,
+		   &one, sizeof(one));
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)))
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF,
+			   &size, sizeof(size));
+	return nl;
+}
+
+/* Any change: the configuration is read again whole. */
+static int ignore_event(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return 0;
+}
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: reslink monitor access\n"
+		"Prints a record when a connection through an endpoint opens and when it\n"
+		"ends, until interrupted; with -j, one JSON object a line. A close record\n"
+		"has packets and bytes in each direction, the duration and the reason\n"
+		"(closed, reset, timeout, revoked). Turns on net.netfilter.nf_conntrack_acct\n"
+		"and nf_conntrack_timestamp in the namespace. Lost events are reported;\n"
+		"on exit, a summary of the counts.\n");
+	return f == stdout ? 0 : EXIT_USAGE;
+}
+
+int monitor_access(int argc, char **argv)
+{
+	static char buf[1 << 16] __attribute__((aligned(8)));
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct monitor *m;
+	struct mnl_socket *ct;
+	struct pollfd pfd[2];
+	size_t i;
+	int ret, len;
+
+	if (argc > 0 && is_help(argv[0]))
+		return usage(stdout);
+	if (argc > 0)
+		return unknown_keyword(HINT, argv[0]);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return EXIT_KERNEL;
+	m->obj = calloc(1, sizeof(*m->obj));
+	if (!m->obj) {
+		free(m);
+		return EXIT_KERNEL;
+	}
+	ret = genl_events_open();
+	if (ret)
+		goto out;
+	sysctl_on("/proc/sys/net/netfilter/nf_conntrack_acct",
+		  "net.netfilter.nf_conntrack_acct");
+	sysctl_on("/proc/sys/net/netfilter/nf_conntrack_timestamp",
+		  "net.netfilter.nf_conntrack_timestamp");
+	ct = ct_open();
+	if (!ct) {
+		ret = EXIT_KERNEL;
+		goto out;
+	}
+	/* After subscribing, so that no change falls between the two. */
+	ret = cfg_load(m);
+	if (ret)
+		goto out_ct;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pfd[0].fd = mnl_socket_get_fd(ct);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = genl_events_fd();
+	pfd[1].events = POLLIN;
+	while (!stop) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = EXIT_KERNEL;
+			break;
+		}
+		/* Configuration first: a new endpoint's first connection. */
+		if (pfd[1].revents) {
+			ret = genl_events_read(ignore_event, NULL);
+			if (ret)
+				break;
+			ret = cfg_load(m);
+			if (ret)
+				break;
+		}
+		if (!pfd[0].revents)
+			continue;
+		len = mnl_socket_recvfrom(ct, buf, sizeof(buf));
+		if (len < 0) {
+			if (errno == ENOBUFS) {
+				print_overrun(m);
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "Error: reading conntrack events: %s.\n",
+				strerror(errno));
+			ret = EXIT_KERNEL;
+			break;
+		}
+		mnl_cb_run(buf, len, 0, 0, ct_cb, m);
+	}
+	if (stop)
+		print_summary(m);
+out_ct:
+	mnl_socket_close(ct);
+out:
+	for (i = 0; i < CONN_BUCKETS; i++) {
+		while (m->conns[i]) {
+			struct conn *c = m->conns[i];
+
+			m->conns[i] = c->next;
+			free(c);
+		}
+	}
+	cfg_free(&m->cfg);
+	obj_free(m->obj);
+	free(m->obj);
+	free(m);
+	return ret;
+}
