@@ -151,10 +151,12 @@ static void cfg_free(struct cfg *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Room for one more element: n are in use, and the capacity doubles
+ * whenever n reaches a power of two (8 at first).
+ */
 static void *grow(void *array, size_t n, size_t size)
 {
-	/* Doubling at powers of two: n elements are in use. */
-	if (n && (n & (n - 1)))
+	if (n < 8 ? n != 0 : (n & (n - 1)) != 0)
 		return array;
 	return realloc(array, (n ? n * 2 : 8) * size);
 }
@@ -675,10 +677,10 @@ static void print_record(const struct ct_event *ev, const struct conn *conn,
 
 		print_u64(PRINT_ANY, "packets_from_consumer", " packets %" PRIu64,
 			  ev->c[0].packets);
-		print_u64(PRINT_ANY, "bytes_from_consumer", " bytes %" PRIu64,
-			  ev->c[0].bytes);
 		print_u64(PRINT_ANY, "packets_to_consumer", "/%" PRIu64,
 			  ev->c[1].packets);
+		print_u64(PRINT_ANY, "bytes_from_consumer", " bytes %" PRIu64,
+			  ev->c[0].bytes);
 		print_u64(PRINT_ANY, "bytes_to_consumer", "/%" PRIu64,
 			  ev->c[1].bytes);
 		if (start && when >= start)
