@@ -289,9 +289,32 @@ static int probe_check(const char *ifname, const struct rl_addrs *addrs,
 }
 
 /*
+ * Whether the link is up with a carrier. Without one the kernel holds
+ * duplicate address detection until the carrier comes: there is no host
+ * to ask yet, as on a link that is down.
+ */
+static bool link_running(int ifindex)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool running = true;
+
+	if (fd < 0)
+		return true;
+	if (if_indextoname(ifindex, ifr.ifr_name) &&
+	    !ioctl(fd, SIOCGIFFLAGS, &ifr))
+		running = (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) ==
+			  (IFF_UP | IFF_RUNNING);
+	close(fd);
+	return running;
+}
+
+/*
  * IPv6: wait until the kernel's duplicate address detection of each
- * address ends. 0 when every one passed; 1 when one failed (named in
- * *failed); -1 when it could not tell.
+ * address ends. 0 when every one passed, or when the link has no carrier
+ * (detection then runs when it comes; a host that holds the address shows
+ * as a conflict); 1 when one failed (named in *failed); -1 when it could
+ * not tell.
  */
 int dad_wait(int ifindex, const struct rl_addrs *addrs, struct rl_addr *failed)
 {
@@ -301,6 +324,8 @@ int dad_wait(int ifindex, const struct rl_addrs *addrs, struct rl_addr *failed)
 	bool tentative;
 
 	do {
+		if (!link_running(ifindex))
+			return 0;
 		tentative = false;
 		for (i = 0; i < addrs->n; i++) {
 			if (addrs->a[i].family != AF_INET6)
