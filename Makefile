@@ -211,7 +211,10 @@ check-debug: tool progs
 	export RESLINK_FUZZ_COUNT=$${RESLINK_FUZZ_COUNT:-100000}
 	export RESLINK_TEARDOWN_MANY_CYCLES=$${RESLINK_TEARDOWN_MANY_CYCLES:-20}
 	export RESLINK_TIMEOUT_SCALE=$${RESLINK_TIMEOUT_SCALE:-6}
-	VMTEST_KERNEL="$$dir/vmlinux" VMTEST_KERNEL_MODULES="$$dir/modules" \
+	# KASAN and lockdep under TCG run far slower than the default 21 s
+	# RCU stall timeout allows for, on a busy host more so.
+	VMTEST_APPEND="rcupdate.rcu_cpu_stall_timeout=300 $${VMTEST_APPEND:-}" \
+	VMTEST_KERNEL="$$dir/bzImage" VMTEST_KERNEL_MODULES="$$dir/modules" \
 		VMTEST_CPUS=$(VMTEST_SMP_CPUS) scripts/vmtest --timeout $(DEBUG_TIMEOUT) -- \
 		bash -c 'echo clear >/sys/kernel/debug/kmemleak && exec selftests/run "$$@"' \
 		check-debug $$tests $(DEBUG_TESTS) || status=1
