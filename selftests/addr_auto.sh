@@ -142,11 +142,7 @@ addrs a1 | grep -qx 10.0.0.2 || fail "a1 lost its address"
 ip -n "$NS_C" -4 addr show dev eth0 | grep -q 'inet 10.0.0.2/24' || fail "the host lost 10.0.0.2"
 
 say "" "networks: addr auto picks in the subnet of the network's link"
-f ip link add vrf-t type vrf table 30
-f ip link set vrf-t up
-f ip link add t0 type dummy
-f ip link set t0 master vrf-t
-f ip link set t0 up
+vrf_dummy vrf-t 30 t0
 # The twin of c0's subnet: a1 holds 10.0.0.2 in default, not in tenant.
 f ip addr add 10.0.0.1/24 dev t0
 f ip addr add 10.0.0.3/24 dev t0

@@ -169,11 +169,7 @@ grep -qF "Command failed $TMP/batch2:2" "$TMP/stderr" || fail "the batch did not
 rl endpoint show y1 >/dev/null
 
 say "" "networks: each is an address space of its own"
-f ip link add vrf-t type vrf table 30
-f ip link set vrf-t up
-f ip link add t0 type dummy
-f ip link set t0 master vrf-t
-f ip link set t0 up
+vrf_dummy vrf-t 30 t0
 # The twin of c0's subnet, and an address of its own.
 f ip addr add 10.0.0.1/24 dev t0
 f ip addr add 10.0.0.222/24 dev t0

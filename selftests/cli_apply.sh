@@ -153,11 +153,7 @@ refused_halfway() {
 # fails as "network add" would, with nothing changed.
 networks() {
 	local before blue
-	f ip link add vrf-blue type vrf table 30
-	f ip link add blue0 type dummy
-	f ip link set blue0 master vrf-blue
-	f ip link set vrf-blue up
-	f ip link set blue0 up
+	vrf_dummy vrf-blue 30 blue0
 	{ rl save | grep -v '^#'
 	  echo "-a 000000000333 network add blue vrf vrf-blue"
 	  echo "-a 000000000333 gateway add gwb network blue addr 10.9.0.50 dev blue0"

@@ -69,6 +69,17 @@ f() { say F "$(shell_words "$@")"; ip netns exec "$NS_F" "$@"; }
 p() { say P "$(shell_words "$@")"; ip netns exec "$NS_P" "$@"; }
 rl() { say F "reslink $(shell_words "$@")"; ip netns exec "$NS_F" "$RESLINK" "$@"; }
 
+# vrf_dummy VRF TABLE DEV: in the fabric, a VRF device with routing table
+# TABLE and one dummy link DEV enslaved to it, both up: a network's link
+# with no host on it.
+vrf_dummy() {
+	f ip link add "$1" type vrf table "$2"
+	f ip link set "$1" up
+	f ip link add "$3" type dummy
+	f ip link set "$3" master "$1"
+	f ip link set "$3" up
+}
+
 skip() {
 	echo "SKIP: $*"
 	exit "$ksft_skip"
