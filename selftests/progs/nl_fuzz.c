@@ -51,6 +51,8 @@
 #include <linux/netlink.h>
 #include <linux/reslink.h>
 
+#include "nl_family.h"
+
 #define KSFT_PASS 0
 #define KSFT_FAIL 1
 #define KSFT_SKIP 4
@@ -160,24 +162,6 @@ static void send_raw(struct mnl_socket *s, const void *buf, size_t len)
 		die("send");
 }
 
-static int family_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(attr, CTRL_ATTR_MAX) > 0)
-		tb[mnl_attr_get_type(attr)] = attr;
-	return MNL_CB_OK;
-}
-
-static int group_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(attr, CTRL_ATTR_MCAST_GRP_MAX) > 0)
-		tb[mnl_attr_get_type(attr)] = attr;
-	return MNL_CB_OK;
-}
-
 /* Family id and events group; false if the module is not loaded. */
 static bool resolve_family(void)
 {
@@ -199,27 +183,14 @@ static bool resolve_family(void)
 		die("recv");
 	for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
 	     nlh = mnl_nlmsg_next(nlh, &n)) {
-		const struct nlattr *tb[CTRL_ATTR_MAX + 1] = {};
-		const struct nlattr *pos;
+		struct reslink_family family;
 
-		if (nlh->nlmsg_type != GENL_ID_CTRL)
+		if (nlh->nlmsg_type != GENL_ID_CTRL ||
+		    !reslink_family_parse(mnl_nlmsg_get_payload(nlh),
+					  mnl_nlmsg_get_payload_len(nlh), &family))
 			return false;
-		mnl_attr_parse(nlh, GENL_HDRLEN, family_attr_cb, tb);
-		if (!tb[CTRL_ATTR_FAMILY_ID])
-			return false;
-		family_id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
-		if (!tb[CTRL_ATTR_MCAST_GROUPS])
-			return true;
-		mnl_attr_for_each_nested(pos, tb[CTRL_ATTR_MCAST_GROUPS]) {
-			const struct nlattr *gt[CTRL_ATTR_MCAST_GRP_MAX + 1] = {};
-
-			mnl_attr_parse_nested(pos, group_attr_cb, gt);
-			if (gt[CTRL_ATTR_MCAST_GRP_NAME] &&
-			    gt[CTRL_ATTR_MCAST_GRP_ID] &&
-			    !strcmp(mnl_attr_get_str(gt[CTRL_ATTR_MCAST_GRP_NAME]),
-				    RESLINK_MCGRP_EVENTS))
-				events_group = mnl_attr_get_u32(gt[CTRL_ATTR_MCAST_GRP_ID]);
-		}
+		family_id = family.id;
+		events_group = family.events_group;
 		return true;
 	}
 	return false;

@@ -30,6 +30,8 @@
 #include <linux/netlink.h>
 #include <linux/reslink.h>
 
+#include "nl_family.h"
+
 #define MAX_SAMPLES 100000
 
 static struct mnl_socket *nl;
@@ -68,12 +70,12 @@ static struct nlmsghdr *msg_start(uint16_t type, uint8_t cmd, uint16_t flags)
 
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *attr;
+	struct reslink_family family;
 
 	(void)data;
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
-		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
-			family_id = mnl_attr_get_u16(attr);
+	if (reslink_family_parse(mnl_nlmsg_get_payload(nlh),
+				 mnl_nlmsg_get_payload_len(nlh), &family))
+		family_id = family.id;
 	return MNL_CB_OK;
 }
 

@@ -36,6 +36,8 @@
 #include <linux/netlink.h>
 #include <linux/reslink.h>
 
+#include "nl_family.h"
+
 #define KSFT_PASS 0
 #define KSFT_FAIL 1
 #define KSFT_SKIP 4
@@ -191,33 +193,15 @@ static int request(struct nlmsghdr *nlh, struct answer *a)
 	return a->err;
 }
 
-static int family_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(attr, CTRL_ATTR_MAX) > 0)
-		tb[mnl_attr_get_type(attr)] = attr;
-	return MNL_CB_OK;
-}
-
-static int group_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(attr, CTRL_ATTR_MCAST_GRP_MAX) > 0)
-		tb[mnl_attr_get_type(attr)] = attr;
-	return MNL_CB_OK;
-}
-
 /* Resolves the family; false if the module is not loaded. */
 static bool open_family(void)
 {
-	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = {};
-	const struct nlattr *pos;
+	struct reslink_family family = {};
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
 	struct answer a = {};
 	int one = 1;
+	bool ok;
 
 	sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!sock)
@@ -241,24 +225,11 @@ static bool open_family(void)
 		return false;
 	}
 	/* keep() stored the payload: the genl header, then attributes. */
-	mnl_attr_parse_payload(a.data + sizeof(struct genlmsghdr),
-			       a.len - sizeof(struct genlmsghdr),
-			       family_attr_cb, tb);
-	family_id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
-	if (tb[CTRL_ATTR_MCAST_GROUPS]) {
-		mnl_attr_for_each_nested(pos, tb[CTRL_ATTR_MCAST_GROUPS]) {
-			const struct nlattr *gt[CTRL_ATTR_MCAST_GRP_MAX + 1] = {};
-
-			mnl_attr_parse_nested(pos, group_attr_cb, gt);
-			if (gt[CTRL_ATTR_MCAST_GRP_NAME] &&
-			    gt[CTRL_ATTR_MCAST_GRP_ID] &&
-			    !strcmp(mnl_attr_get_str(gt[CTRL_ATTR_MCAST_GRP_NAME]),
-				    RESLINK_MCGRP_EVENTS))
-				events_group = mnl_attr_get_u32(gt[CTRL_ATTR_MCAST_GRP_ID]);
-		}
-	}
+	ok = reslink_family_parse(a.data, a.len, &family);
+	family_id = family.id;
+	events_group = family.events_group;
 	answer_free(&a);
-	return true;
+	return ok;
 }
 
 /* --- building requests ---------------------------------------------------- */
