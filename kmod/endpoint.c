@@ -624,24 +624,17 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 	struct rl_child_plan *plan;
 	struct rl_child_map *m;
 	struct rl_endpoint *ep;
-	unsigned int n = 0, new_addrs = 0;
+	unsigned int n = 0;
 	int ret;
 
 	lockdep_assert_held(&req->rn->lock);
 	targets = rcu_dereference_protected(child->targets,
 					    lockdep_is_held(&req->rn->lock));
-	list_for_each_entry(ep, &group->endpoints, res_node) {
+	list_for_each_entry(ep, &group->endpoints, res_node)
 		n++;
-		/* A prefix pool gives the child an address of its own. */
-		if (ep->prefix.addr.family)
-			new_addrs++;
-	}
 	*planp = NULL;
 	if (!n)
 		return 0;
-	ret = rl_limit_endpoint_addrs(req, new_addrs);
-	if (ret)
-		return ret;
 	plan = kvzalloc(struct_size(plan, m, n), RL_GFP);
 	if (!plan)
 		return -ENOMEM;
@@ -656,6 +649,13 @@ int rl_child_plan(struct rl_req *req, struct rl_resource *child,
 		/* Not its own target: the child would reach itself. */
 		m->b = rl_pool_free(ep, family, skip);
 		if (m->b || !ep->prefix.addr.family)
+			continue;
+		/*
+		 * A prefix pool gives the child an address of its own; at the
+		 * namespace's limit the child stays unmapped here, as with a
+		 * full prefix: others' endpoints never make the owner fail.
+		 */
+		if (rl_endpoint_addrs_full(req->rn))
 			continue;
 		ret = -ENOMEM;
 		m->bindings = kmalloc_array(ep->nr_bindings + 1,

@@ -47,6 +47,7 @@ static inline void rl_set_err(struct netlink_ext_ack *extack,
 /* sysctl.c: whether one more object, or n more endpoint addresses, fit */
 int rl_limit_objects(struct rl_req *req, enum rl_kind kind);
 int rl_limit_endpoint_addrs(struct rl_req *req, unsigned int n);
+bool rl_endpoint_addrs_full(struct rl_net *rn);
 bool rl_change_permitted(struct sk_buff *skb, struct netlink_ext_ack *extack);
 
 /* attrs.c */

@@ -155,6 +155,13 @@ int rl_limit_endpoint_addrs(struct rl_req *req, unsigned int n)
 	return -ENOSPC;
 }
 
+/* Whether an endpoint address more would go past max_endpoint_addrs. */
+bool rl_endpoint_addrs_full(struct rl_net *rn)
+{
+	lockdep_assert_held(&rn->lock);
+	return rn->nr_endpoint_addrs >= READ_ONCE(rn->max_endpoint_addrs);
+}
+
 bool rl_change_permitted(struct sk_buff *skb, struct netlink_ext_ack *extack)
 {
 	if (!READ_ONCE(rl_init_userns_only) ||

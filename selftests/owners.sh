@@ -9,7 +9,8 @@
 # and deletes single resources that another account's endpoint uses,
 # available or rejected: that endpoint's connections are cut at once. Only
 # the owner's own endpoints stop a deletion (no cascade), or a change of
-# the targets' family.
+# the targets' family. Nor does the namespace's limit on endpoint
+# addresses stop a new child: it stays unmapped where it has no room.
 #
 #   consumer (account 222)     fabric                                   provider (account 111)
 #   10.0.0.10 ------------> 10.0.0.5   squat (prefix /32) -> group apps --> 10.1.0.20 (a), 10.1.0.21 (b)
@@ -207,6 +208,35 @@ family_changed() {
 	rm "/etc/netns/$NS_P/hosts"
 }
 
+# At the namespace's max_endpoint_addrs, a new child stays unmapped on
+# another account's prefix endpoint instead of failing.
+limit_reached() {
+	local c1_id c2_id c1_addr
+
+	f sysctl -q -w net.reslink.max_endpoint_addrs=1
+	rl -a "$OWNER" gateway add gw2 addr "$GW4" dev "$DEV_P"
+	rl -a "$OWNER" resource add grp type group gateway gw2 port 8080
+	rl -a "$OWNER" resource add c1 type child group grp ip 10.1.0.20
+	rl -a "$OWNER" resource share grp account "$OTHER"
+	rl -a "$OTHER" endpoint add pfx resource grp prefix 10.0.0.192/28 dev "$DEV_C"
+	rl -a "$OWNER" resource add c2 type child group grp ip 10.1.0.21
+	c1_id=$(id_of c1)
+	c2_id=$(id_of c2)
+	expect_eq "$(unmapped pfx)" "$c2_id" "pfx's unmapped children at the limit"
+	c1_addr=$(mapped pfx "$c1_id")
+	[[ -n $c1_addr ]] || fail "pfx has no address for c1"
+	expect_eq "$(ask "$c1_addr")" "10.1.0.20 $GW4" "answer through pfx for c1"
+	# Anything else at the limit is still refused, with the sysctl named.
+	expect_refused "limit reached: net.reslink.max_endpoint_addrs" \
+		-a "$OTHER" endpoint add pfx2 resource grp prefix 10.0.0.208/28 dev "$DEV_C"
+	f sysctl -q -w net.reslink.max_endpoint_addrs=1000000
+	rl -a "$OTHER" endpoint del pfx
+	rl -a "$OWNER" resource del c2
+	rl -a "$OWNER" resource del c1
+	rl -a "$OWNER" resource del grp
+	rl -a "$OWNER" gateway del gw2
+}
+
 dp_init
 mark=$(klog_mark owners)
 setup
@@ -215,5 +245,6 @@ child_deleted
 group_deleted
 singles_deleted
 family_changed
+limit_reached
 no_klog_errors "$mark"
 echo "PASS: owners"

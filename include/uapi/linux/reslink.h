@@ -175,7 +175,8 @@
  *  A new child of a group that has endpoints gets an address on each of them
  *  (a free address of the endpoint's pool: of the child's family, unicast,
  *  and not held by any endpoint or gateway). An endpoint whose pool has none
- *  (exhausted, or of the other family) leaves the child unmapped: the child
+ *  (exhausted, of the other family, or a prefix pool with the namespace at
+ *  max_endpoint_addrs) leaves the child unmapped: the child
  *  is listed in the endpoint's RESLINK_A_UNMAPPED and the endpoint is
  *  announced (RESLINK_CMD_ENDPOINT_SET). Endpoints never make it fail: the
  *  group's owner keeps control of its group whatever other accounts' pools
