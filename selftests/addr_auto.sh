@@ -21,10 +21,9 @@ set -euo pipefail
 
 require_root
 require_cmd jq ip socat
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 
-TMP=$(mktemp -d)
-test_cleanup() { rm -rf "$TMP"; }
+make_tmp
 
 # addrs NAME: an endpoint's addresses, one a line.
 addrs() { ip netns exec "$NS_F" "$RESLINK" -j endpoint show "$1" | jq -r '.[0].addrs[]'; }

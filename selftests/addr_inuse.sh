@@ -23,10 +23,9 @@ set -euo pipefail
 
 require_root
 require_cmd jq ip
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 
-TMP=$(mktemp -d)
-test_cleanup() { rm -rf "$TMP"; }
+make_tmp
 
 # The whole state a refused command must leave alone: objects and the
 # addresses and local routes of the fabric.

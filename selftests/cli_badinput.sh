@@ -23,10 +23,9 @@ set -euo pipefail
 
 require_root
 require_cmd jq ip
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 
-TMP=$(mktemp -d)
-test_cleanup() { rm -rf "$TMP"; }
+make_tmp
 
 # One batch, one process: the state is read after every case.
 state() {

@@ -17,11 +17,10 @@ set -euo pipefail
 
 require_root
 require_cmd jq ip
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 
-TMP=$(mktemp -d)
+make_tmp
 NS_R=rl-r-$SUFFIX
-test_cleanup() { rm -rf "$TMP"; }
 
 # state NS: every object of NS as JSON, without the kernel-assigned ids.
 # The generated DNS names hold the ids, which a restore does not keep: they

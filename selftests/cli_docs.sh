@@ -17,12 +17,12 @@ set -euo pipefail
 
 require_root
 require_cmd jq ip
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 DOC=$TOP/docs/cli.md
 [[ -r $DOC ]] || fail "$DOC is missing"
 
-TMP=$(mktemp -d)
-test_cleanup() { rm -rf "$TMP" "/etc/netns/$NS_P" /tmp/bad.batch; }
+make_tmp
+test_cleanup() { rm -rf "/etc/netns/$NS_P" /tmp/bad.batch; }
 
 # The console blocks as a stream of "C<TAB>command" and "O<TAB>output" lines.
 awk '

@@ -22,11 +22,11 @@ set -euo pipefail
 
 require_root
 require_cmd jq ip
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 
-TMP=$(mktemp -d)
+make_tmp
 test_cleanup() {
-	rm -rf "$TMP" "/etc/netns/$NS_P" "/etc/netns/$NS_F"
+	rm -rf "/etc/netns/$NS_P" "/etc/netns/$NS_F"
 }
 
 # jv JSON FILTER: one value out of a JSON document.

@@ -15,11 +15,10 @@ set -euo pipefail
 
 require_root
 require_cmd jq awk
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 
 COUNT=${RESLINK_SCALE_COUNT:-100000}
-TMP=$(mktemp -d)
-test_cleanup() { rm -rf "$TMP"; }
+make_tmp
 
 ns_add "$NS_F"
 rl gateway add gw addr 10.1.0.50

@@ -25,7 +25,7 @@ TMPD=
 dp_init() {
 	require_root
 	require_cmd ip jq curl nc socat conntrack nft
-	[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+	require_tool
 	module_loaded || module_load
 	# What the tests use, where the kernel does not load it on demand.
 	modprobe -a -q veth nf_conntrack_netlink nf_tables nft_ct nft_objref || true

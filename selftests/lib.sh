@@ -106,6 +106,17 @@ require_cmd() {
 	done
 }
 
+# require_tool: the tree's reslink, built.
+require_tool() {
+	[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+}
+
+# make_tmp: a scratch directory in $TMP, removed when the test ends.
+make_tmp() {
+	TMP=$(mktemp -d)
+	LIB_SCRATCH=$TMP
+}
+
 # --- namespaces and cleanup ---------------------------------------------------
 
 cleanup() {
@@ -113,6 +124,7 @@ cleanup() {
 	set +e
 	trap - EXIT ERR TERM INT
 	declare -F test_cleanup >/dev/null && test_cleanup
+	[[ -n ${LIB_SCRATCH:-} ]] && rm -rf "$LIB_SCRATCH"
 	# The test's servers: its background jobs, and whatever runs in its
 	# namespaces (a job's child outlives the job's shell).
 	pids=$(jobs -p)

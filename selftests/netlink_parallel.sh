@@ -27,8 +27,7 @@ prog=$TOP/selftests/progs/nl_latency
 NS_A=rl-pa-$SUFFIX
 NS_B=rl-pb-$SUFFIX
 ENTRIES=50000
-TMP=$(mktemp -d)
-test_cleanup() { rm -rf "$TMP"; }
+make_tmp
 
 require_root
 require_cmd python3 conntrack

@@ -18,15 +18,14 @@ set -euo pipefail
 
 require_root
 require_cmd setpriv unshare nsenter sysctl jq awk
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 
-TMP=$(mktemp -d)
+make_tmp
 chmod 755 "$TMP"
 UPID=
 test_cleanup() {
 	[[ -z $UPID ]] || kill "$UPID" 2>/dev/null
 	sysctl -q -w net.reslink.init_userns_only=0 2>/dev/null
-	rm -rf "$TMP"
 }
 arm_traps
 

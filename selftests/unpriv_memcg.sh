@@ -20,14 +20,14 @@ set -euo pipefail
 
 require_root
 require_cmd setpriv unshare nsenter jq awk
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 
 COUNT=200000
 cgroot=/sys/fs/cgroup
 [[ $(stat -f -c %T "$cgroot") == cgroup2fs ]] || skip "no cgroup2 at $cgroot"
 grep -qw memory "$cgroot/cgroup.subtree_control" || skip "no memory controller for child cgroups"
 
-TMP=$(mktemp -d)
+make_tmp
 chmod 755 "$TMP"
 # nobody runs a copy of the tool that root made and ran first: its pages
 # are charged to root's cgroup, so nobody's cgroup, when full, cannot evict
@@ -41,7 +41,6 @@ test_cleanup() {
 	[[ -z $UPID ]] || kill "$UPID" 2>/dev/null
 	wait 2>/dev/null
 	rmdir "$CG" 2>/dev/null
-	rm -rf "$TMP"
 }
 arm_traps
 mark=$(klog_mark "unpriv_memcg")

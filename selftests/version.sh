@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # make check builds the tool, so a missing tool is a failure, not a skip.
-[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
+require_tool
 [[ -r /sys/module/reslink/version ]] || fail "reslink.ko has no MODULE_VERSION"
 
 version=$(</sys/module/reslink/version)
