@@ -7,6 +7,12 @@
  * on the object (addr_conflicts) and tells the events group, at most once a
  * second per address; it does not defend the address (no fight over it,
  * RFC 5227 2.4 (a)). The packets pass on unchanged.
+ *
+ * ARP packets reach netfilter only in a kernel with an ARP hook family
+ * (CONFIG_NETFILTER_FAMILY_ARP, which arptables and nft's arp family
+ * select, as Debian's kernel does); without it, netfilter warns on the
+ * registration of such a hook and refuses it, so reslink sees IPv6
+ * conflicts only.
  */
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
@@ -89,6 +95,7 @@ static void rl_conflict_check(struct net *net, const struct net_device *dev,
 	rl_conflict_event(net, b, dev, lladdr);
 }
 
+#if IS_ENABLED(CONFIG_NETFILTER_FAMILY_ARP)
 struct rl_arp_eth_ipv4 {
 	u8 sha[ETH_ALEN];
 	__be32 sip;
@@ -120,6 +127,7 @@ static unsigned int rl_arp_in(void *priv, struct sk_buff *skb,
 	rl_conflict_check(state->net, state->in, &addr, body->sha);
 	return NF_ACCEPT;
 }
+#endif
 
 /* The target link-layer address option of an advertisement, if any. */
 static const u8 *rl_na_lladdr(const struct sk_buff *skb, unsigned int off,
@@ -174,12 +182,14 @@ static unsigned int rl_na_in(void *priv, struct sk_buff *skb,
 }
 
 static const struct nf_hook_ops rl_conflict_ops[] = {
+#if IS_ENABLED(CONFIG_NETFILTER_FAMILY_ARP)
 	{
 		.hook		= rl_arp_in,
 		.pf		= NFPROTO_ARP,
 		.hooknum	= NF_ARP_IN,
 		.priority	= 0,
 	},
+#endif
 	{
 		.hook		= rl_na_in,
 		.pf		= NFPROTO_IPV6,
