@@ -229,3 +229,30 @@ enum rl_addr_use rl_addr_use(struct rl_net *rn, const struct rl_network *nw,
 	rcu_read_unlock();
 	return use;
 }
+
+/*
+ * A resource's targets are addresses of its gateway's network: none may be
+ * an endpoint's or a gateway's there, or the fabric would translate traffic
+ * to itself. Points at the first that is.
+ */
+int rl_check_targets_free(struct rl_req *req, const struct rl_network *nw,
+			  const struct nlattr *nla)
+{
+	const struct nlattr *pos;
+	struct rl_addr addr;
+	int rem;
+
+	lockdep_assert_held(&req->rn->lock);
+	if (!nla)
+		return 0;
+	nla_for_each_nested(pos, nla, rem) {
+		if (rl_parse_addr(pos, &addr))
+			continue;
+		if (rl_lookup_taken(req->rn, nw->zone, &addr)) {
+			rl_set_err(req->extack, pos,
+				   "target is the address of an endpoint or gateway");
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}

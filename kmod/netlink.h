@@ -108,6 +108,8 @@ enum rl_addr_use rl_addr_use(struct rl_net *rn, const struct rl_network *nw,
 const char *rl_addr_use_msg(enum rl_addr_use use);
 bool rl_prefix_holds_ifaddr(struct rl_net *rn, const struct rl_network *nw,
 			    const struct rl_prefix *p);
+int rl_check_targets_free(struct rl_req *req, const struct rl_network *nw,
+			  const struct nlattr *nla);
 
 /* Announces an object (as a GET would reply) to the events group. */
 void rl_notify(struct rl_req *req, const struct rl_object *obj, u8 cmd);

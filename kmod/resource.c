@@ -183,6 +183,9 @@ static int rl_resource_targets(struct rl_req *req, struct rl_resource *res)
 				    "gateway has no address of the targets' family");
 		return -EAFNOSUPPORT;
 	}
+	ret = rl_check_targets_free(req, res->gateway->network, targets);
+	if (ret)
+		return ret;
 	if (attrs[RESLINK_A_DNS_NAME])
 		nla_strscpy(res->dns_name, attrs[RESLINK_A_DNS_NAME],
 			    sizeof(res->dns_name));
@@ -435,6 +438,10 @@ int rl_resource_set(struct rl_req *req)
 		if (ret)
 			goto err_new;
 	}
+	ret = rl_check_targets_free(req, res->gateway->network,
+				    req->attrs[RESLINK_A_TARGETS]);
+	if (ret)
+		goto err_new;
 	old = rl_targets(req->rn, res);
 	removed = kzalloc(struct_size(removed, a, old->n), RL_GFP);
 	if (!removed) {

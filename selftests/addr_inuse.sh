@@ -6,7 +6,9 @@
 # changed): an address of a fabric interface, a resource's target, the
 # network or broadcast address of the device's subnet, a prefix pool that
 # holds the fabric's own address on the link; in IPv4 and IPv6. Free
-# addresses next to them are taken.
+# addresses next to them are taken. The other way round, a resource's
+# target (added, or resolved again) that is an endpoint's or gateway's
+# address in its gateway's network is refused.
 #
 #   $NS_C consumer           $NS_F fabric (reslink state)           $NS_P provider
 #   +--------------+         +---------------------------+          +--------------+
@@ -26,6 +28,7 @@ require_cmd jq ip
 require_tool
 
 make_tmp
+test_cleanup() { rm -rf "/etc/netns/$NS_P"; }
 
 # The whole state a refused command must leave alone: objects and the
 # addresses and local routes of the fabric.
@@ -136,17 +139,13 @@ rl resource add app2 type child group apps ip 10.0.0.130
 rl resource add app3 type child group apps ip 10.1.0.22
 expect_eq "$(rl -j endpoint show okp | jq -r '[.[0].mappings[].addr] | join(" ")')" \
 	"10.0.0.129 10.0.0.131 10.0.0.132" "the addresses the children got from the pool"
-say "" "a new child never gets its own target from an address pool"
+say "" "a spare address of an address pool is the endpoint's: never a target"
 rl endpoint add okq resource apps addr 10.0.0.150 addr 10.0.0.151 addr 10.0.0.152 \
 	addr 10.0.0.153 addr 10.0.0.154 dev "$DEV_C"
-rl resource add app4 type child group apps ip 10.0.0.153
+refused "target is the address of an endpoint or gateway (endpoint okq)" \
+	resource add app4 type child group apps ip 10.0.0.153
 expect_eq "$(rl -j endpoint show okq | jq -r '[.[0].mappings[].addr] | join(" ")')" \
-	"10.0.0.150 10.0.0.151 10.0.0.152 10.0.0.154" "the addresses the children got from the pool"
-# Its pool has no address left but the new child's own target: the child is
-# added anyway (issue 17) and left unmapped on okq.
-rl resource add app5 type child group apps ip 10.0.0.153
-expect_eq "$(rl -j endpoint show okq | jq -r '.[0].unmapped | length')" 1 \
-	"okq's unmapped children after app5"
+	"10.0.0.150 10.0.0.151 10.0.0.152" "the addresses the children got from the pool"
 say "" "a batch of 100 endpoints with dev: one probe wait for all of them"
 for ((i = 11; i <= 111; i++)); do
 	((i == 77)) || echo "endpoint add b$i resource web addr 10.0.0.$i dev $DEV_C"
@@ -186,4 +185,28 @@ rl endpoint add n4 resource web addr 10.0.0.222
 expect_eq "$(rl -j endpoint show n2 | jq -r '.[0].network')" tenant "n2's network"
 refused "in use by another endpoint or gateway (endpoint n2)" \
 	endpoint add n5 resource web network tenant addr 10.0.0.2
+
+say "" "a resource's target that is an endpoint's or gateway's address"
+refused "target is the address of an endpoint or gateway (gateway gw1)" \
+	resource add r1 type single gateway gw1 ip 10.1.0.50 port 8080
+refused "target is the address of an endpoint or gateway (endpoint ok4)" \
+	resource add r1 type single gateway gw1 ip 10.1.0.23 ip 10.0.0.2 port 8080
+refused "target is the address of an endpoint or gateway (endpoint ok6)" \
+	resource add r1 type single gateway gw1 ip fd00::2 port 8080
+refused "target is the address of an endpoint or gateway (endpoint okp)" \
+	resource add r1 type child group apps ip 10.0.0.129
+say "" "... and in the list that resolve gets"
+mkdir -p "/etc/netns/$NS_P"
+echo "10.1.0.23 api.internal" >"/etc/netns/$NS_P/hosts"
+rl resource add api type single gateway gw1 dns api.internal resolve-netns "$NS_P" port 8080
+printf '%s\n' "10.1.0.24 api.internal" "10.0.0.222 api.internal" >"/etc/netns/$NS_P/hosts"
+refused "target is the address of an endpoint or gateway (endpoint n4)" \
+	resource resolve api resolve-netns "$NS_P"
+expect_eq "$(rl -j resource show api | jq -r '.[0].targets | join(" ")')" 10.1.0.23 \
+	"api's targets after the refused resolve"
+say "" "... only in the gateway's network: tenant's addresses are free in default"
+rl endpoint add n6 resource web network tenant addr 10.0.0.3
+rl resource add r2 type single gateway gw1 ip 10.0.0.3 port 8080
+expect_eq "$(rl -j resource show r2 | jq -r '.[0].targets | join(" ")')" 10.0.0.3 \
+	"r2's targets"
 exit 0

@@ -20,6 +20,9 @@
 static const struct rl_addrs *query_addrs;
 static const struct rl_prefix *query_prefix;
 static const struct rl_ref *query_network;	/* NULL: "default" */
+/* Or the gateway or group whose network it is, for a resource's targets. */
+static enum rl_kind query_via_kind;
+static const struct rl_ref *query_via;
 
 /* The request's network, resolved once an explanation is needed. */
 struct holder_network {
@@ -207,7 +210,8 @@ static bool addr_holder(const char *msg, const struct rl_addr *addr,
 	static const enum rl_kind bound[] = { KIND_GATEWAY, KIND_ENDPOINT };
 	static const enum rl_kind target[] = { KIND_RESOURCE };
 
-	if (strstr(msg, "another endpoint or gateway"))
+	if (strstr(msg, "another endpoint or gateway") ||
+	    strstr(msg, "address of an endpoint or gateway"))
 		return scan_objects(bound, 2, addr, buf, len);
 	if (strstr(msg, "target of a resource"))
 		return scan_objects(target, 1, addr, buf, len);
@@ -247,6 +251,27 @@ static int gateway_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/* The network of the resource's gateway (or its group's): query_network. */
+static bool resolve_via(struct rl_obj *obj)
+{
+	static struct rl_ref network;
+	struct rl_ref gateway = { 0 };
+
+	if (obj_get(query_via_kind, query_via, obj))
+		return false;
+	if (query_via_kind == KIND_RESOURCE) {
+		gateway.id = obj->gateway_id;
+		obj_free(obj);
+		if (obj_get(KIND_GATEWAY, &gateway, obj))
+			return false;
+	}
+	network.id = obj->network_id;
+	network.name = NULL;
+	query_network = network.id ? &network : NULL;
+	obj_free(obj);
+	return true;
+}
+
 /* What the scans need to know of the request's network. */
 static bool resolve_network(void)
 {
@@ -255,6 +280,8 @@ static bool resolve_network(void)
 
 	if (!obj)
 		return false;
+	if (query_via && !resolve_via(obj))
+		goto out;
 	if (query_network) {
 		if (obj_get(KIND_NETWORK, query_network, obj))
 			goto out;
@@ -310,5 +337,20 @@ void explain_addrs(const struct rl_addrs *addrs, const struct rl_prefix *prefix,
 	query_addrs = addrs;
 	query_prefix = prefix;
 	query_network = network;
+	query_via = NULL;
 	genl_explain(addrs || prefix ? explain : NULL);
+}
+
+/* The same for a resource's targets, in the network of kind/ref: its
+ * gateway, or for a child its group. NULL targets: done.
+ */
+void explain_targets(const struct rl_addrs *targets, enum rl_kind kind,
+		     const struct rl_ref *ref)
+{
+	query_addrs = targets;
+	query_prefix = NULL;
+	query_network = NULL;
+	query_via_kind = kind;
+	query_via = targets ? ref : NULL;
+	genl_explain(targets ? explain : NULL);
 }

@@ -283,6 +283,8 @@ void print_flush_line(void);
 /* holder.c: name what holds an address the kernel refuses as in use. */
 void explain_addrs(const struct rl_addrs *addrs,
 		   const struct rl_prefix *prefix, const struct rl_ref *network);
+void explain_targets(const struct rl_addrs *targets, enum rl_kind kind,
+		     const struct rl_ref *ref);
 
 /* One file per object family. */
 int do_gateway(int argc, char **argv);

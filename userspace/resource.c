@@ -370,7 +370,12 @@ static int resource_add(int argc, char **argv)
 		mnl_attr_put_u32(nlh, RESLINK_A_FLAGS, flags);
 	if (has_timeout)
 		mnl_attr_put_u32(nlh, RESLINK_A_IDLE_TIMEOUT, timeout);
-	return genl_request(nlh, NULL, NULL);
+	if (targets.n)
+		explain_targets(&targets, has_group ? KIND_RESOURCE : KIND_GATEWAY,
+				has_group ? &group : &gateway);
+	ret = genl_request(nlh, NULL, NULL);
+	explain_targets(NULL, KIND_GATEWAY, NULL);
+	return ret;
 }
 
 static int resource_share(int argc, char **argv, bool share)
@@ -413,8 +418,8 @@ static int resource_resolve(int argc, char **argv)
 	static struct rl_addrs targets;
 	const char *why, *netns = NULL;
 	int family = AF_UNSPEC, ret;
+	struct rl_ref ref, gateway = { 0 };
 	struct nlmsghdr *nlh;
-	struct rl_ref ref;
 
 	if (argc < 1)
 		return usage_error(HINT, "resource resolve needs a name");
@@ -455,7 +460,11 @@ static int resource_resolve(int argc, char **argv)
 	mnl_attr_put_u64(nlh, RESLINK_A_ACCOUNT, opts.account);
 	put_addrs(nlh, RESLINK_A_TARGETS, &targets);
 	mnl_attr_put_strz(nlh, RESLINK_A_DNS_NAME, obj.dns_name);
-	return genl_request(nlh, NULL, NULL);
+	gateway.id = obj.gateway_id;
+	explain_targets(&targets, KIND_GATEWAY, &gateway);
+	ret = genl_request(nlh, NULL, NULL);
+	explain_targets(NULL, KIND_GATEWAY, NULL);
+	return ret;
 }
 
 int do_resource(int argc, char **argv)

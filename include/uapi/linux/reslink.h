@@ -69,6 +69,9 @@
  * it hands out pass the same checks. Hosts on a link are not seen by the
  * kernel: a tool probes for them (ARP probes, duplicate address detection)
  * before or while it puts the addresses on the device.
+ * The other way round, a resource's target (RESLINK_CMD_RESOURCE_NEW and
+ * _SET) must not be an address of an endpoint or gateway of its gateway's
+ * network (EADDRINUSE, the request changes nothing).
  *
  * Limits: a namespace holds at most net.reslink.max_gateways gateways,
  * max_resources resources, max_endpoints endpoints and max_endpoint_addrs
