@@ -286,15 +286,15 @@ static int rl_endpoint_pool(struct rl_req *req, struct rl_endpoint *ep)
 	ret = rl_endpoint_bind_addrs(ep, addrs, NULL);
 	if (ret)
 		goto out;
+	/*
+	 * A child the pool has no address for (none left, or none of its
+	 * family) stays unmapped, as when it is added later: what a group
+	 * holds never stops an endpoint, and a saved state restores.
+	 */
 	list_for_each_entry(child, &group->children, child_node) {
 		b = rl_pool_free(ep, rl_resource_family(req->rn, child), NULL);
-		if (!b) {
-			NL_SET_ERR_MSG_ATTR(req->extack, nla,
-					    "pool has no free address of a child's family");
-			ret = -ENOSPC;
-			goto out;
-		}
-		b->res = child;
+		if (b)
+			b->res = child;
 	}
 	ret = 0;
 out:
@@ -336,19 +336,14 @@ static int rl_endpoint_prefix(struct rl_req *req, struct rl_endpoint *ep)
 	list_for_each_entry(child, &group->children, child_node) {
 		struct rl_binding *b;
 
+		/* No address of its family, or none left: it stays unmapped. */
 		family = rl_resource_family(req->rn, child);
-		if (family && family != addr.family) {
-			NL_SET_ERR_MSG_ATTR(req->extack, nla,
-					    "prefix is not of the family of a child's targets");
-			return -EAFNOSUPPORT;
-		}
+		if (family && family != ep->prefix.addr.family)
+			continue;
 		if (rl_prefix_pick(req->rn, ep->network, &ep->prefix,
 				   rl_req_ifname(req), ep->bindings,
-				   ep->nr_bindings, NULL, &addr)) {
-			NL_SET_ERR_MSG_ATTR(req->extack, nla,
-					    "prefix has no free address for every child");
-			return -ENOSPC;
-		}
+				   ep->nr_bindings, NULL, &addr))
+			continue;
 		b = rl_binding_new(&addr);
 		if (!b)
 			return -ENOMEM;

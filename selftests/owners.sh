@@ -10,13 +10,16 @@
 # available or rejected: that endpoint's connections are cut at once. Only
 # the owner's own endpoints stop a deletion (no cascade), or a change of
 # the targets' family. Nor does the namespace's limit on endpoint
-# addresses stop a new child: it stays unmapped where it has no room.
+# addresses stop a new child: it stays unmapped where it has no room. A
+# pool smaller than the group is created with the extra children unmapped.
 #
 #   consumer (account 222)     fabric                                   provider (account 111)
 #   10.0.0.10 ------------> 10.0.0.5   squat (prefix /32) -> group apps --> 10.1.0.20 (a), 10.1.0.21 (b)
 #                           10.0.0.110 own (pool of two)  -> group apps
 #             ------------> 10.0.0.100 ep-web             -> web        --> 10.1.0.20 :8080 :9000
 #                           10.0.0.101 ep-db (rejected)   -> db
+#
+# selftest: timeout=600
 set -euo pipefail
 . "$(dirname "$0")/dp_lib.bash"
 
@@ -100,6 +103,31 @@ child_added() {
 	# Its owner learns it from the event of the change.
 	grep -q '"event":"set","object":"endpoint","name":"squat".*"unmapped":\["'"$b_id"'"\]' "$TMPD/events" ||
 		fail "no event shows squat with child b unmapped: $(cat "$TMPD/events")"
+}
+
+# Pools smaller than the group: the endpoints are created, with the
+# children they have no address for unmapped, shown to their owner.
+small_pools() {
+	local a_id b_id
+
+	a_id=$(id_of a)
+	b_id=$(id_of b)
+	# child_added's monitor still runs.
+	: >"$TMPD/events"
+	rl -a "$OTHER" endpoint add small resource apps addr 10.0.0.120 dev "$DEV_C"
+	rl -a "$OTHER" endpoint add smallp resource apps prefix 10.0.0.6/32 dev "$DEV_C"
+	expect_eq "$(mapped small "$a_id")" 10.0.0.120 "small's address for child a"
+	expect_eq "$(unmapped small)" "$b_id" "small's unmapped children"
+	expect_eq "$(mapped smallp "$a_id")" 10.0.0.6 "smallp's address for child a"
+	expect_eq "$(unmapped smallp)" "$b_id" "smallp's unmapped children"
+	ip netns exec "$NS_F" "$RESLINK" endpoint show small | grep -qx "    child $b_id unmapped" ||
+		fail "endpoint show does not list child b as unmapped on small"
+	expect_eq "$(ask 10.0.0.120)" "10.1.0.20 $GW4" "answer through small for child a"
+	expect_eq "$(ask 10.0.0.6)" "10.1.0.20 $GW4" "answer through smallp for child a"
+	grep -q '"event":"new","object":"endpoint","name":"small",.*"unmapped":\["'"$b_id"'"\]' "$TMPD/events" ||
+		fail "no event shows small created with child b unmapped: $(cat "$TMPD/events")"
+	rl -a "$OTHER" endpoint del small
+	rl -a "$OTHER" endpoint del smallp
 }
 
 # Deleting child a while a stream runs through the squatter's address.
@@ -241,6 +269,7 @@ dp_init
 mark=$(klog_mark owners)
 setup
 child_added
+small_pools
 child_deleted
 group_deleted
 singles_deleted

@@ -2454,6 +2454,7 @@ static void rules_groups(void)
 	struct nlmsghdr *nlh;
 	struct obj o, c1, c2;
 	char text[256], want[256];
+	unsigned int n;
 
 	nlh = ref_msg(RESLINK_CMD_ENDPOINT_NEW, "ge1");
 	mnl_attr_put_strz(nlh, RESLINK_A_RESOURCE_NAME, "g1");
@@ -2547,11 +2548,25 @@ static void rules_groups(void)
 		answer_free(&c1.a);
 	}
 	tap(unmapped_is("gp2", "x3"), "gp2 leaves x3 unmapped");
+	/* A pool with no address for the children: created, all unmapped. */
 	nlh = ref_msg(RESLINK_CMD_ENDPOINT_NEW, "gp3");
 	mnl_attr_put_strz(nlh, RESLINK_A_RESOURCE_NAME, "g5");
 	put_prefix(nlh, RESLINK_A_PREFIX, "fd00:5::", 64);
-	expect(nlh, EAFNOSUPPORT, true,
-	       "IPv6 prefix pool for an IPv4 child");
+	expect(nlh, 0, false, "IPv6 prefix pool gp3 for IPv4 children");
+	if (get(RESLINK_CMD_ENDPOINT_GET, "gp3", &o) &&
+	    get(RESLINK_CMD_RESOURCE_GET, "x2", &c1) &&
+	    get(RESLINK_CMD_RESOURCE_GET, "x3", &c2)) {
+		unmapped_text(&o, text, sizeof(text));
+		snprintf(want, sizeof(want), "%" PRIu64 " %" PRIu64,
+			 u64_of(&c1, RESLINK_A_ID), u64_of(&c2, RESLINK_A_ID));
+		nested_count(o.tb[RESLINK_A_MAPPINGS], &n);
+		tap(!strcmp(text, want) && !n,
+		    "gp3 leaves x2 and x3 unmapped: \"%s\"", text);
+		answer_free(&o.a);
+		answer_free(&c1.a);
+		answer_free(&c2.a);
+	}
+	expect(ref_msg(RESLINK_CMD_ENDPOINT_DEL, "gp3"), 0, false, "gp3 deleted");
 	rules_pool_unicast();
 }
 

@@ -236,8 +236,9 @@
  *      taken lowest first when a child needs one, skipping addresses held by
  *      any endpoint or gateway; an address a deleted child gave back stays
  *      the endpoint's and goes to the next child.
- *    An empty RESLINK_A_ADDRS is refused (EINVAL); the pool must hold an
- *    address for every child the group has.
+ *    An empty RESLINK_A_ADDRS is refused (EINVAL). A child of the group
+ *    that the pool has no address for (none left, or none of its family)
+ *    is left unmapped (RESLINK_A_UNMAPPED), as when it is added later.
  *    RESLINK_A_RULES: ingress allow rules, optional
  *    RESLINK_A_NETWORK_ID or _NAME: as for gateways: the consumer's network;
  *      addresses are unique within it, and a prefix pool skips only the
