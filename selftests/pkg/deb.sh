@@ -1,30 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The Debian packages, installed as an operator would: "make deb-vmtest"
-# built them on the host; here dpkg installs them into the VM's root (an
-# overlay that is thrown away), DKMS installs the module for the running
-# kernel, modprobe loads it, the commands of reslink.service (run by hand:
-# there is no systemd here) restore a saved configuration after a "reboot"
-# and apply a changed one on reload, and dpkg --purge takes everything away.
+# The Debian packages, installed as an operator would: "make deb" built
+# them on the host; here dpkg installs them into the VM's root (an overlay
+# that is thrown away), reslink-dkms's postinst has DKMS build and install
+# the module for the running kernel (the headers read over 9p: minutes in
+# the TCG guest), modprobe loads it, the commands of reslink.service (run
+# by hand: there is no systemd here) restore a saved configuration after a
+# "reboot" and apply a changed one on reload, and dpkg --purge takes
+# everything away.
 #
-# It runs only when named, by make check-pkg: installing the packages in
-# the TCG guest takes minutes (dpkg's triggers and depmod read the guest's
-# root over 9p), too long for every make check.
-#
-# One step is done on the host: DKMS's compilation of the module (make
-# deb-vmtest runs "dkms build" on the package's source, for this kernel),
-# since compiling in this TCG guest, the headers read over 9p, takes half
-# an hour. So DKMS's postinst is told not to build here
-# (/etc/dkms/no-autoinstall), and the test runs its steps itself: dkms add
-# of the installed source, the host's build put where DKMS keeps builds,
-# dkms install.
+# It runs only when named, by make check-pkg: installing the packages and
+# building the module in the TCG guest takes many minutes, too long for
+# every make check.
 #
 #   consumer                 fabric (the service's commands run here)      provider
 #   10.0.0.10 --curl--> 10.0.0.100 (ep1) ==DNAT+SNAT==> 10.1.0.50 (gw1) --> 10.1.0.20:8080
 #
 # selftest: manages-module
-# selftest: timeout=1800
+# selftest: timeout=2400
 set -euo pipefail
 . "$(dirname "$0")/../dp_lib.bash"
 
@@ -58,29 +52,25 @@ run_unit() {
 }
 
 install_packages() {
-	local built=$DEB_DIR/dkms/reslink/$VERSION/$KVER
-	[[ -d $built ]] || fail "no DKMS build for $KVER in $DEB_DIR/dkms: run make deb-vmtest"
+	local dkms_dir=/var/lib/dkms/reslink/$VERSION/$KVER/x86_64/module
+	local installed=/lib/modules/$KVER/updates/dkms/reslink.ko
 	module_unload
-	pp mkdir -p /etc/dkms
-	pp touch /etc/dkms/no-autoinstall
-	pp dpkg -i "${debs[@]}"
-	pp rm /etc/dkms/no-autoinstall
-	pp dkms add -m reslink -v "$VERSION"
-	pp cp -a "$built" "/var/lib/dkms/reslink/$VERSION/"
-	pp dkms install -m reslink -v "$VERSION" -k "$KVER" || {
+	# The postinst builds the module: a failed build fails dpkg -i.
+	pp dpkg -i "${debs[@]}" || {
 		cat "/var/lib/dkms/reslink/$VERSION/build/make.log" 2>/dev/null || true
-		fail "dkms install failed"
+		fail "dpkg -i failed (DKMS's build of the module, above?)"
 	}
 	pp dkms status reslink >&2
 	[[ $(dkms status "reslink/$VERSION" -k "$KVER") == *": installed"* ]] ||
-		fail "DKMS did not install reslink $VERSION for the running kernel $KVER"
-	expect_eq "$(modinfo -F filename reslink)" "/lib/modules/$KVER/updates/dkms/reslink.ko" \
-		"where modprobe finds reslink"
-	cmp "$built/x86_64/module/reslink.ko" "/lib/modules/$KVER/updates/dkms/reslink.ko" ||
-		fail "the installed module is not the one DKMS built"
+		fail "the postinst's DKMS did not install reslink $VERSION for the running kernel $KVER"
+	expect_eq "$(modinfo -F filename reslink)" "$installed" "where modprobe finds reslink"
+	cmp "$dkms_dir/reslink.ko" "$installed" ||
+		fail "the installed module is not the one in DKMS's tree"
 	expect_eq "$(modinfo -F version reslink)" "$VERSION" "the built module's version"
 	pp modprobe reslink
 	module_loaded || fail "modprobe reslink did not load it"
+	expect_eq "$(cat /sys/module/reslink/srcversion)" "$(modinfo -F srcversion "$installed")" \
+		"the loaded module's srcversion"
 	expect_eq "$(command -v reslink)" /usr/sbin/reslink "the reslink on PATH"
 	pp reslink -V >&2
 	expect_eq "$(reslink -V)" "reslink tool $VERSION, module $VERSION" "reslink -V"
