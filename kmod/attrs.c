@@ -466,6 +466,7 @@ static const u16 rl_counter_attr[RL_NR_COUNTERS] = {
 	[RL_DROP_INBOUND] = RESLINK_STATS_A_DROP_INBOUND,
 	[RL_DROP_CROSSING] = RESLINK_STATS_A_DROP_CROSSING,
 	[RL_ADDR_CONFLICTS] = RESLINK_STATS_A_ADDR_CONFLICTS,
+	[RL_DROP_MIDSTREAM] = RESLINK_STATS_A_DROP_MIDSTREAM,
 };
 
 /* Id, name, owner, device and the counters that apply to the kind. */

@@ -278,6 +278,17 @@ static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 	if (!source)
 		return rl_drop(&ep->obj, &gw->obj, RL_DROP_SNAT);
 	/*
+	 * Admitted, but for a TCP entry that does not start with a SYN: one
+	 * picked up in the middle of a connection (nf_conntrack_tcp_loose)
+	 * whose own entry is not here, a failover's replica not committed
+	 * yet or a lost table. A new source port would only get it reset by
+	 * the server; without the packet, the client retransmits into the
+	 * replica once it is committed.
+	 */
+	if (l4proto == IPPROTO_TCP &&
+	    READ_ONCE(ct->proto.tcp.state) != TCP_CONNTRACK_SYN_SENT)
+		return rl_drop(&ep->obj, NULL, RL_DROP_MIDSTREAM);
+	/*
 	 * Something before the NAT hooks (tc's act_ct nat, say) may have given
 	 * the entry its source mapping already: a second one would warn and
 	 * drop, and the connection could not leave through the gateway.

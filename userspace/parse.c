@@ -512,6 +512,7 @@ const char *stat_name(unsigned int attr)
 		[RESLINK_STATS_A_ACTIVE] = "active",
 		[RESLINK_STATS_A_DROP_CROSSING] = "drop_crossing",
 		[RESLINK_STATS_A_ADDR_CONFLICTS] = "addr_conflicts",
+		[RESLINK_STATS_A_DROP_MIDSTREAM] = "drop_midstream",
 	};
 
 	return attr <= RESLINK_STATS_A_MAX ? names[attr] : NULL;

@@ -114,6 +114,7 @@ static void drops(const struct collection *c)
 		{ RESLINK_STATS_A_DROP_SNAT, "snat" },
 		{ RESLINK_STATS_A_DROP_INBOUND, "inbound" },
 		{ RESLINK_STATS_A_DROP_CROSSING, "crossing" },
+		{ RESLINK_STATS_A_DROP_MIDSTREAM, "midstream" },
 	};
 	size_t i, r;
 

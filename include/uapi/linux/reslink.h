@@ -338,7 +338,8 @@
  * object kind is left out. Gateways: ADMITTED, DROP_EGRESS, DROP_SNAT,
  * DROP_INBOUND, ADDR_CONFLICTS. Resources: ADMITTED, DROP_PORT,
  * DROP_NO_TARGET. Endpoints: ADMITTED, DROP_STATE, DROP_PORT, DROP_INGRESS,
- * DROP_NO_TARGET, DROP_SNAT, ADDR_CONFLICTS, ACTIVE. Networks: DROP_CROSSING.
+ * DROP_NO_TARGET, DROP_SNAT, ADDR_CONFLICTS, ACTIVE, DROP_MIDSTREAM.
+ * Networks: DROP_CROSSING.
  *
  * Replies and dumps: a *_NEW request is answered with the new object (in a
  * message of the request's command) before its ACK. A dump lists objects in
@@ -537,6 +538,7 @@ enum reslink_stats_attr {
 	RESLINK_STATS_A_ACTIVE,		/* connections in conntrack now */
 	RESLINK_STATS_A_DROP_CROSSING,	/* routed into another network */
 	RESLINK_STATS_A_ADDR_CONFLICTS,	/* a host on a link claimed an address */
+	RESLINK_STATS_A_DROP_MIDSTREAM,	/* TCP picked up without its SYN */
 	__RESLINK_STATS_A_MAX
 };
 
