@@ -671,3 +671,123 @@ int do_apply(int argc, char **argv)
 			argv[0]);
 	return ret;
 }
+
+/* The command lines of a saved text (not comments or blank lines). */
+static char **cmd_lines(char *text, size_t *n)
+{
+	char **lines = NULL, **bigger, *line, *save = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || !line[strspn(line, " \t\r")])
+			continue;
+		bigger = grow(lines, &cap, *n, sizeof(*lines));
+		if (!bigger) {
+			free(lines);
+			return NULL;
+		}
+		lines = bigger;
+		lines[(*n)++] = line;
+	}
+	return lines ?: calloc(1, sizeof(*lines));
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Prints the lines of a (in a's order) that sorted_b lacks, with sign;
+ * returns how many.
+ */
+static size_t print_missing(char **a, size_t n_a, char **sorted_b, size_t n_b,
+			    const char *sign, const char *key)
+{
+	size_t i, count = 0;
+
+	open_json_array(PRINT_JSON, key);
+	for (i = 0; i < n_a; i++) {
+		if (bsearch(&a[i], sorted_b, n_b, sizeof(*sorted_b), str_cmp))
+			continue;
+		print_string(PRINT_JSON, NULL, NULL, a[i]);
+		if (!opts.json)
+			printf("%s %s\n", sign, a[i]);
+		count++;
+	}
+	close_json_array(PRINT_JSON);
+	return count;
+}
+
+static int usage_diff(FILE *f)
+{
+	fprintf(f,
+		"Usage: reslink diff FILE\n"
+		"Compares the namespace's state with FILE's (a batch file, as\n"
+		"\"reslink save\" writes) as save prints them: \"- LINE\" is in the\n"
+		"running state only, \"+ LINE\" in FILE only. Exit status 0 when\n"
+		"they are the same, 3 when they differ. Changes nothing.\n");
+	return f == stdout ? 0 : EXIT_USAGE;
+}
+
+/*
+ * reslink diff FILE: apply's first two steps without the third. FILE's
+ * state is what it makes of a scratch namespace, so that two spellings of
+ * one configuration are the same.
+ */
+int do_diff(int argc, char **argv)
+{
+	char *want, *cur, **want_lines = NULL, **cur_lines = NULL;
+	char **want_sorted = NULL, **cur_sorted = NULL;
+	size_t n_want, n_cur, differ;
+	int ret;
+
+	if (argc < 1)
+		return usage_error("diff help", "diff needs a FILE");
+	if (is_help(argv[0]))
+		return usage_diff(stdout);
+	if (argc > 1)
+		return unknown_keyword("diff help", argv[1]);
+
+	want = trial(argv[0], &ret);
+	if (!want)
+		return ret;
+	cur = save_text();
+	ret = EXIT_KERNEL;
+	if (!cur)
+		goto out;
+	want_lines = cmd_lines(want, &n_want);
+	cur_lines = cmd_lines(cur, &n_cur);
+	if (!want_lines || !cur_lines)
+		goto oom;
+	want_sorted = malloc((n_want ?: 1) * sizeof(*want_sorted));
+	cur_sorted = malloc((n_cur ?: 1) * sizeof(*cur_sorted));
+	if (!want_sorted || !cur_sorted)
+		goto oom;
+	memcpy(want_sorted, want_lines, n_want * sizeof(*want_sorted));
+	memcpy(cur_sorted, cur_lines, n_cur * sizeof(*cur_sorted));
+	qsort(want_sorted, n_want, sizeof(*want_sorted), str_cmp);
+	qsort(cur_sorted, n_cur, sizeof(*cur_sorted), str_cmp);
+
+	json_begin(false);
+	differ = print_missing(cur_lines, n_cur, want_sorted, n_want, "-",
+			       "running_only");
+	differ += print_missing(want_lines, n_want, cur_sorted, n_cur, "+",
+				"file_only");
+	print_bool(PRINT_JSON, "same", NULL, !differ);
+	json_end();
+	ret = differ ? EXIT_DIFFERS : 0;
+	goto out;
+oom:
+	fprintf(stderr, "Error: diff: %s.\n", strerror(ENOMEM));
+out:
+	free(want_sorted);
+	free(cur_sorted);
+	free(want_lines);
+	free(cur_lines);
+	free(want);
+	free(cur);
+	return ret;
+}

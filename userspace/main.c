@@ -13,7 +13,7 @@ static int usage(FILE *f)
 		"Usage: reslink [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       reslink [OPTIONS] -b FILE\n"
 		"       reslink -V\n"
-		"OBJECT := { network | gateway | resource | endpoint | dns | stats | monitor | save | apply }\n"
+		"OBJECT := { network | gateway | resource | endpoint | dns | stats | monitor | save | apply | diff }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NETNS | -a[ccount] ACCOUNT |\n"
 		"             -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 		"\n"
@@ -39,6 +39,7 @@ static int usage(FILE *f)
 		"reslink monitor [ access ]\n"
 		"reslink save\n"
 		"reslink apply FILE\n"
+		"reslink diff FILE\n"
 		"\n"
 		"Every NAME may also be the object's id (vpc-..., rgw-..., rcfg-..., vpce-...).\n"
 		"\"reslink OBJECT help\" tells more.\n");
@@ -65,6 +66,7 @@ static const struct {
 	{ "monitor", do_monitor },
 	{ "save", do_save },
 	{ "apply", do_apply },
+	{ "diff", do_diff },
 	{ "help", do_help },
 };
 

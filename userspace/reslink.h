@@ -16,6 +16,7 @@
 /* Exit status, as ip(8): usage or syntax error, kernel rejection. */
 #define EXIT_USAGE	1
 #define EXIT_KERNEL	2
+#define EXIT_DIFFERS	3	/* reslink diff: the states differ */
 
 enum rl_kind { KIND_GATEWAY, KIND_RESOURCE, KIND_ENDPOINT, KIND_NETWORK, KIND_MAX };
 
@@ -301,6 +302,7 @@ int do_monitor(int argc, char **argv);
 int monitor_access(int argc, char **argv);
 int do_save(int argc, char **argv);
 int do_apply(int argc, char **argv);
+int do_diff(int argc, char **argv);
 int do_dns(int argc, char **argv);
 /* dns.c: endpoints' DNS names, printed by print_obj once loaded. */
 int dns_load(void);
