@@ -5,6 +5,8 @@
   checked_stream.py tcp-sink PORT
       accepts TCP connections; for each, hashes everything received and,
       when the client half-closes, answers "BYTES SHA256" and closes.
+      Prints "tcp-sink: BYTES bytes, longest gap S s" per connection: the
+      longest wait between two reads (a failover's takeover time).
   checked_stream.py tcp-send HOST PORT BYTES SECONDS
       one connection: sends BYTES random bytes spread evenly over SECONDS,
       half-closes, and checks the sink's answer against its own count and
@@ -18,6 +20,11 @@
       one UDP socket: a numbered request with random content every 0.1 s
       for SECONDS, each answered (within 10 s) by the same bytes. Prints
       "udp: N requests answered"; exits 1 on a loss or a wrong answer.
+  checked_stream.py udp-lossy HOST PORT SECONDS
+      as udp-ping, but a request unanswered within 1 s counts as lost
+      rather than failing: prints "udp: N requests, L lost, longest loss
+      S s" (first lost request to the next answered one); exits 1 on a
+      wrong answer or when nothing was answered.
 
 Run each in its namespace (ip netns exec). Timeouts only bound a hang:
 what is checked is the content, never the time it took.
@@ -39,13 +46,20 @@ def tcp_sink(port):
     def serve(conn):
         digest = hashlib.sha256()
         total = 0
+        gap = 0.0
+        last = None
         with conn:
             while True:
                 data = conn.recv(65536)
+                now = time.monotonic()
                 if not data:
                     break
+                if last is not None:
+                    gap = max(gap, now - last)
+                last = now
                 digest.update(data)
                 total += len(data)
+            print("tcp-sink: %d bytes, longest gap %.3f s" % (total, gap))
             conn.sendall(b"%d %s\n" % (total, digest.hexdigest().encode()))
 
     while True:
@@ -134,10 +148,57 @@ def udp_ping(host, port, seconds):
     return 0
 
 
+def udp_lossy(host, port, seconds):
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                         socket.SOCK_DGRAM)
+    sock.connect((host, int(port)))
+    end = time.monotonic() + float(seconds)
+    n = lost = 0
+    first_lost = None
+    longest = 0.0
+    while time.monotonic() < end:
+        request = b"%d " % n + os.urandom(32).hex().encode()
+        sent = time.monotonic()
+        sock.send(request)
+        answered = False
+        while not answered:
+            left = sent + 1.0 - time.monotonic()
+            if left <= 0:
+                break
+            sock.settimeout(left)
+            try:
+                answer = sock.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                # An ICMP error while the path moves: the request is lost.
+                time.sleep(max(0.0, sent + 1.0 - time.monotonic()))
+                break
+            if answer == request:
+                answered = True
+            elif int(answer.split(b" ", 1)[0]) >= n:
+                print("udp: request %d answered with %r" % (n, answer[:40]))
+                return 1
+            # else: the late answer to a request already counted as lost
+        if answered:
+            if first_lost is not None:
+                longest = max(longest, time.monotonic() - first_lost)
+                first_lost = None
+        else:
+            lost += 1
+            if first_lost is None:
+                first_lost = sent
+        n += 1
+        time.sleep(0.1)
+    print("udp: %d requests, %d lost, longest loss %.3f s" % (n, lost, longest))
+    return 0 if n > lost else 1
+
+
 def main(argv):
     modes = {
         "tcp-sink": (tcp_sink, 1), "tcp-send": (tcp_send, 4),
         "tcp-ticks": (tcp_ticks, 2), "udp-echo": (udp_echo, 1), "udp-ping": (udp_ping, 3),
+        "udp-lossy": (udp_lossy, 3),
     }
     if len(argv) < 2 or argv[1] not in modes or len(argv) - 2 != modes[argv[1]][1]:
         print(__doc__.strip(), file=sys.stderr)
