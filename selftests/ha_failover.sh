@@ -37,57 +37,11 @@
 #
 # selftest: timeout=600
 set -euo pipefail
-. "$(dirname "$0")/dp_lib.bash"
+. "$(dirname "$0")/ha_lib.bash"
 
-NS_A=rl-fa-$SUFFIX
-NS_B=rl-fb-$SUFFIX
-VIP_C=10.0.0.100
-VIP_P=10.1.0.50
 BYTES=${RESLINK_HA_BYTES:-100000000}
 SECONDS_TX=${RESLINK_HA_SECONDS:-40}
 peer=$TOP/selftests/checked_stream.py
-mkconf=$TOP/scripts/ha/mkconf
-
-a() { say A "$(shell_words "$@")"; ip netns exec "$NS_A" "$@"; }
-b() { say B "$(shell_words "$@")"; ip netns exec "$NS_B" "$@"; }
-rl_a() { say A "reslink $(shell_words "$@")"; ip netns exec "$NS_A" "$RESLINK" "$@"; }
-rl_b() { say B "reslink $(shell_words "$@")"; ip netns exec "$NS_B" "$RESLINK" "$@"; }
-ns_of() { [[ $1 == a ]] && echo "$NS_A" || echo "$NS_B"; }
-
-# fabric_node X N: fabric namespace X (a or b), addresses .N, linked to
-# both bridges.
-fabric_node() {
-	local x=$1 n=$2 ns
-	ns=$(ns_of "$x")
-	ns_add "$ns"
-	pp ip -n "$NS_C" link add "c$x" type veth peer name c0 netns "$ns"
-	pp ip -n "$NS_P" link add "p$x" type veth peer name p0 netns "$ns"
-	c ip link set "c$x" master br0 up
-	p ip link set "p$x" master br0 up
-	pp ip -n "$ns" addr add "10.0.0.$n/24" dev c0
-	pp ip -n "$ns" addr add "10.1.0.$n/24" dev p0
-	pp ip -n "$ns" link set c0 up
-	pp ip -n "$ns" link set p0 up
-	pp ip netns exec "$ns" sysctl -q -w net.ipv4.ip_forward=1
-}
-
-topology() {
-	ns_add "$NS_C"
-	ns_add "$NS_P"
-	c ip link add br0 type bridge
-	c ip addr add 10.0.0.10/24 dev br0
-	c ip link set br0 up
-	p ip link add br0 type bridge
-	p ip addr add 10.1.0.20/24 dev br0
-	p ip link set br0 up
-	fabric_node a 2
-	fabric_node b 3
-	pp ip -n "$NS_A" link add ha0 type veth peer name ha0 netns "$NS_B"
-	a ip addr add 192.168.100.1/24 dev ha0
-	b ip addr add 192.168.100.2/24 dev ha0
-	a ip link set ha0 up
-	b ip link set ha0 up
-}
 
 # The same configuration on both nodes: made on a, saved, restored on b.
 configure() {
@@ -119,64 +73,14 @@ configs_differ() {
 	expect_eq "$rc" 3 "exit status of reslink diff on a of b's state"
 	expect_eq "$out" "- -a 000000000111 endpoint add ep2 resource web addr 10.0.0.101" \
 		"what a has more"
-	expect_eq "$(ip netns exec "$NS_A" "$RESLINK" -j diff "$TMPD/b.conf" | jq -c .)" \
+	out=$(ip netns exec "$NS_A" "$RESLINK" -j diff "$TMPD/b.conf") || true
+	expect_eq "$(jq -c . <<<"$out")" \
 		'{"running_only":["-a 000000000111 endpoint add ep2 resource web addr 10.0.0.101"],"file_only":[],"same":false}' \
 		"reslink -j diff"
 	# diff changes nothing.
 	rl_a save | cmp -s - "$TMPD/a.conf" || fail "reslink diff changed fabric a's state"
 	rl_a -a 111 endpoint del ep2
 	rl_a diff "$TMPD/b.conf" || fail "the states still differ after ep2's deletion"
-}
-
-# ha_up X N PRIORITY PEER: keepalived and conntrackd on node X, whose sync
-# address is 192.168.100.N and the peer's .PEER.
-ha_up() {
-	local x=$1 n=$2 prio=$3 peer_n=$4 ns dir own=$(($2 + 1))
-	ns=$(ns_of "$x")
-	dir=$TMPD/$x
-	pp "$mkconf" --name "fabric-$x" --priority "$prio" --consumer-dev c0 \
-		--provider-dev p0 --sync-dev ha0 --sync-addr "192.168.100.$n" \
-		--peer-addr "192.168.100.$peer_n" --vip "c:$VIP_C/24" \
-		--vip "p:$VIP_P/24" --own "10.0.0.$own" --own "10.1.0.$own" \
-		--out "$dir" >&2
-	pp ip netns exec "$ns" conntrackd -C "$dir/conntrackd.conf" -d
-	keepalived_start "$x"
-}
-
-keepalived_start() {
-	local x=$1 dir=$TMPD/$1
-	pp ip netns exec "$(ns_of "$x")" keepalived -P -l -D -G -f "$dir/keepalived.conf" \
-		-p "$dir/keepalived.pid" -r "$dir/vrrp.pid" >>"$dir/keepalived.log" 2>&1
-}
-
-keepalived_stop() {
-	local x=$1 dir=$TMPD/$1 pid i
-	pid=$(cat "$dir/keepalived.pid")
-	pp kill "$pid"
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	fail "keepalived of fabric $x still runs 10 s after SIGTERM"
-}
-
-# holds X: node X has both virtual addresses.
-holds() {
-	local ns
-	ns=$(ns_of "$1")
-	ip -n "$ns" -4 addr show dev c0 | grep -q " $VIP_C/" &&
-		ip -n "$ns" -4 addr show dev p0 | grep -q " $VIP_P/"
-}
-
-# wait_holds X SECONDS: until node X holds the addresses.
-wait_holds() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		holds "$1" && return 0
-		sleep 0.1
-	done
-	cat "$TMPD/$1/keepalived.log" >&2 || true
-	fail "fabric $1 does not hold $VIP_C and $VIP_P after $2 s"
 }
 
 # replicated X: entries in node X's conntrackd external cache (the peer's).
@@ -200,7 +104,6 @@ counter_in() {
 failover() {
 	local i tcp_pid udp_pid gap
 
-	a_dir=$TMPD/a
 	ha_up a 1 150 2
 	wait_holds a 30
 	ha_up b 2 100 1
@@ -312,17 +215,7 @@ diagnose() {
 	done
 }
 
-require_cmd keepalived conntrackd python3
-dp_init_nstopo() {
-	require_root
-	require_cmd ip jq conntrack
-	[[ -x $RESLINK ]] || fail "$RESLINK is missing: run make tool"
-	module_loaded || module_load
-	modprobe -a -q veth bridge nf_conntrack_netlink || true
-	TMPD=$(mktemp -d /tmp/reslink-ha.XXXXXX)
-	topology
-}
-dp_init_nstopo
+ha_init
 trap 'rc=$?; ((rc)) && [[ -d $TMPD/a ]] && diagnose; (exit $rc); cleanup' EXIT
 mark=$(klog_mark ha_failover)
 configure
