@@ -20,6 +20,8 @@
 #   make deb          the Debian packages reslink and reslink-dkms, in .deb/
 #   make check-pkg    the packages installed, used and purged in the VM (pkg/deb)
 #   make demo         the motivating scenario, step by step
+#   make demo-ha      two fabric nodes, keepalived and conntrackd: a transfer
+#                     survives the active node's death (docs/ha.md)
 #   make bench        the benchmark in the VM (TCG, icount); bench-check
 #   make deps         install the build and test dependencies (apt-get)
 #   make install      module to /lib/modules/VER/updates (+ depmod), tool
@@ -81,7 +83,7 @@ vmtest_group() {
 }
 endef
 
-.PHONY: all module tool progs unit selftests check check-meta check-debug lint demo bench \
+.PHONY: all module tool progs unit selftests check check-meta check-debug lint demo demo-ha bench \
 	bench-check deps install clean kdir man deb check-pkg
 
 all: module tool
@@ -280,6 +282,9 @@ check-pkg: all deb
 # The motivating scenario, in the VM when this kernel cannot load modules.
 demo: all
 	$(Q)scripts/demo
+
+demo-ha: all
+	$(Q)scripts/demo-ha
 
 bench: all
 	$(Q)$(SUBMAKE) -C bench
