@@ -29,6 +29,18 @@
 
 #include "reslink.h"
 
+/*
+ * Idle timeouts and the count of active connections ride on conntrack's
+ * timeout extension, networks on its zones: without them the module would
+ * load and then quietly not do what its objects say.
+ */
+#if !IS_ENABLED(CONFIG_NF_CONNTRACK_TIMEOUT)
+#error "reslink needs CONFIG_NF_CONNTRACK_TIMEOUT (idle timeouts, active connections)"
+#endif
+#if !IS_ENABLED(CONFIG_NF_CONNTRACK_ZONES)
+#error "reslink needs CONFIG_NF_CONNTRACK_ZONES (networks)"
+#endif
+
 static u32 rl_hash_seed __read_mostly;
 
 static void rl_key(struct rl_addr *key, u8 family,
