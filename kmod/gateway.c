@@ -71,6 +71,7 @@ int rl_gateway_new(struct rl_req *req)
 	}
 	gw->snat_first = range >> 16;
 	gw->snat_last = range & 0xffff;
+	gw->snat_random = nla_get_flag(attrs[RESLINK_A_SNAT_RANDOM]);
 	if (attrs[RESLINK_A_RULES]) {
 		ret = rl_parse_rules(attrs[RESLINK_A_RULES], &gw->egress,
 				     req->extack);
@@ -157,7 +158,8 @@ size_t rl_gateway_size(const struct rl_gateway *gw)
 {
 	return rl_common_size() + rl_network_ref_size() +
 	       rl_addrs_size(gw->addrs->n) +
-	       nla_total_size(sizeof(u32)) + rl_rules_size(gw->egress);
+	       nla_total_size(sizeof(u32)) + nla_total_size(0) +
+	       rl_rules_size(gw->egress);
 }
 
 int rl_gateway_fill(struct sk_buff *skb, const struct rl_gateway *gw)
@@ -168,6 +170,7 @@ int rl_gateway_fill(struct sk_buff *skb, const struct rl_gateway *gw)
 	    rl_put_addrs(skb, RESLINK_A_ADDRS, gw->addrs) ||
 	    nla_put_u32(skb, RESLINK_A_SNAT_PORTS,
 			(u32)gw->snat_first << 16 | gw->snat_last) ||
+	    (gw->snat_random && nla_put_flag(skb, RESLINK_A_SNAT_RANDOM)) ||
 	    rl_put_rules(skb, gw->egress))
 		return -EMSGSIZE;
 	return 0;

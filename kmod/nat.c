@@ -238,6 +238,193 @@ static unsigned int rl_drop(struct rl_object *obj, struct rl_object *cause,
 	return NF_DROP;
 }
 
+/*
+ * Source ports. nf_nat_used_tuple()'s question, asked of one port of a
+ * gateway address: is the reply tuple target -> gateway address:port held,
+ * and by what. A tuple held by one of reslink's own entries that is
+ * closing (TCP TIME_WAIT or CLOSE: both sides have closed, or one reset)
+ * may be taken over; one held by anything else (an established or
+ * half-closed connection, UDP, another user's NAT) never.
+ */
+#define RL_SNAT_PROBES	64
+
+enum rl_port_use {
+	RL_PORT_FREE,		/* no entry holds the tuple */
+	RL_PORT_OWN,		/* a closing entry of the same client */
+	RL_PORT_CLOSING,	/* a closing entry of another client */
+	RL_PORT_BUSY,		/* anything else: never taken over */
+};
+
+struct rl_snat_probe {
+	struct net *net;
+	struct nf_conntrack_zone zone;	/* the reply direction's */
+	struct nf_conntrack_tuple tuple; /* target -> gateway address:port */
+	const struct nf_conn *ct;	/* the new entry */
+};
+
+static bool rl_ct_closing(const struct nf_conn *ct)
+{
+	u8 state;
+
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return false;
+	state = READ_ONCE(ct->proto.tcp.state);
+	return state == TCP_CONNTRACK_TIME_WAIT || state == TCP_CONNTRACK_CLOSE;
+}
+
+/* On RL_PORT_OWN and RL_PORT_CLOSING, *held is the entry, referenced. */
+static enum rl_port_use rl_snat_port_use(struct rl_snat_probe *sp, u16 port,
+					 struct nf_conn **held)
+{
+	const struct nf_conntrack_tuple *orig =
+		&sp->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct nf_conntrack_tuple *other;
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *ct;
+
+	sp->tuple.dst.u.all = htons(port);
+	h = nf_conntrack_find_get(sp->net, &sp->zone, &sp->tuple);
+	if (!h)
+		return RL_PORT_FREE;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	if (NF_CT_DIRECTION(h) != IP_CT_DIR_REPLY ||
+	    (ct->status & IPS_NAT_MASK) != IPS_NAT_MASK || !rl_ct_closing(ct)) {
+		nf_ct_put(ct);
+		return RL_PORT_BUSY;
+	}
+	*held = ct;
+	other = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	if (nf_inet_addr_cmp(&other->src.u3, &orig->src.u3) &&
+	    nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) ==
+	    nf_ct_zone_id(nf_ct_zone(sp->ct), IP_CT_DIR_ORIGINAL))
+		return RL_PORT_OWN;
+	return RL_PORT_CLOSING;
+}
+
+/* End a closing entry whose tuple the new connection takes over. */
+static void rl_snat_take_over(struct nf_conn *held)
+{
+	nf_ct_kill(held);
+	nf_ct_put(held);
+}
+
+/*
+ * The source port of a new connection through a gateway address, or 0 to
+ * leave the choice to nf_nat. Without the gateway's random flag, the
+ * client's own port when it is in the gateway's range and its tuple free,
+ * as nf_nat does for plain SNAT: the client's next connection from the
+ * same port meets its own entry, which conntrack reopens, and the target
+ * sees the same client's timestamps only grow. Otherwise (and always with
+ * random) the first free port of a window of RL_SNAT_PROBES from a random
+ * offset, or one held by a closing entry of the same client (whose
+ * timestamps the target has seen); failing both, the tuple of the closing
+ * entry that expires first in the window (the oldest: they all start with
+ * the same timeout). The entry taken over is ended here. 0 when the window
+ * holds nothing but busy tuples.
+ */
+static u16 rl_snat_pick(struct rl_snat_probe *sp, const struct rl_gateway *gw,
+			u16 keep)
+{
+	unsigned int size = gw->snat_last - gw->snat_first + 1, i, n;
+	struct nf_conn *held, *oldest = NULL;
+	u16 port, oldest_port = 0, off;
+	enum rl_port_use use;
+
+	if (keep) {
+		use = rl_snat_port_use(sp, keep, &held);
+		if (use == RL_PORT_FREE)
+			return keep;
+		if (use == RL_PORT_OWN) {
+			rl_snat_take_over(held);
+			return keep;
+		}
+		if (use == RL_PORT_CLOSING) {
+			oldest = held;
+			oldest_port = keep;
+		}
+	}
+	off = get_random_u16();
+	n = min_t(unsigned int, size, RL_SNAT_PROBES);
+	for (i = 0; i < n; i++) {
+		port = gw->snat_first + (off + i) % size;
+		if (port == keep)
+			continue;
+		use = rl_snat_port_use(sp, port, &held);
+		if (use == RL_PORT_BUSY)
+			continue;
+		if (use == RL_PORT_CLOSING) {
+			if (oldest && nf_ct_expires(oldest) <= nf_ct_expires(held)) {
+				nf_ct_put(held);
+				continue;
+			}
+			if (oldest)
+				nf_ct_put(oldest);
+			oldest = held;
+			oldest_port = port;
+			continue;
+		}
+		if (oldest)
+			nf_ct_put(oldest);
+		if (use == RL_PORT_OWN)
+			rl_snat_take_over(held);
+		return port;
+	}
+	if (oldest)
+		rl_snat_take_over(oldest);
+	return oldest_port;
+}
+
+/*
+ * The source mapping to gateway address source, the reply tuple already
+ * holding the target. False when no port is left.
+ */
+static bool rl_snat(struct nf_conn *ct, const struct rl_gateway *gw,
+		    const struct rl_addr *source)
+{
+	const struct nf_conntrack_tuple *orig =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct nf_nat_range2 range = {};
+	struct rl_snat_probe sp;
+	u16 keep = 0, port;
+
+	sp.net = nf_ct_net(ct);
+	nf_ct_zone_init(&sp.zone,
+			nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_REPLY),
+			NF_CT_DEFAULT_ZONE_DIR, 0);
+	sp.tuple = ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	sp.tuple.dst.u3 = source->a;
+	sp.ct = ct;
+	if (!gw->snat_random) {
+		keep = ntohs(orig->src.u.all);
+		if (keep < gw->snat_first || keep > gw->snat_last)
+			keep = 0;
+	}
+	port = rl_snat_pick(&sp, gw, keep);
+
+	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+	range.min_addr = source->a;
+	range.max_addr = source->a;
+	if (port) {
+		/* One port: nf_nat takes it as it is. */
+		range.min_proto.all = htons(port);
+		range.max_proto.all = htons(port);
+	} else {
+		range.flags |= NF_NAT_RANGE_PROTO_RANDOM_FULLY;
+		range.min_proto.all = htons(gw->snat_first);
+		range.max_proto.all = htons(gw->snat_last);
+	}
+	if (nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC) != NF_ACCEPT)
+		return false;
+	/*
+	 * Left to itself, nf_nat gives up quietly when every port it tried
+	 * is taken and keeps a clashing tuple that conntrack would drop at
+	 * confirmation; find out now, to count it.
+	 */
+	return port ||
+	       !nf_conntrack_tuple_taken(&ct->tuplehash[IP_CT_DIR_REPLY].tuple,
+					 ct);
+}
+
 /* A new connection to an endpoint address: translate it or drop it. */
 static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 {
@@ -316,22 +503,7 @@ static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 	if (ret != NF_ACCEPT)
 		return ret;
 
-	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED |
-		      NF_NAT_RANGE_PROTO_RANDOM_FULLY;
-	range.min_addr = source->a;
-	range.max_addr = source->a;
-	range.min_proto.all = htons(gw->snat_first);
-	range.max_proto.all = htons(gw->snat_last);
-	ret = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
-	if (ret != NF_ACCEPT)
-		return ret;
-	/*
-	 * nf_nat gives up quietly when every port is taken and leaves a
-	 * clashing tuple that conntrack would drop at confirmation; find out
-	 * now, to count it.
-	 */
-	if (nf_conntrack_tuple_taken(&ct->tuplehash[IP_CT_DIR_REPLY].tuple,
-				     ct))
+	if (!rl_snat(ct, gw, source))
 		return rl_drop(&ep->obj, &gw->obj, RL_DROP_SNAT);
 
 	rl_policy_attach(b, res, ct, l4proto);

@@ -151,6 +151,7 @@ static const struct nla_policy rl_gateway_new_policy[RESLINK_A_MAX + 1] = {
 	[RESLINK_A_ACCOUNT] = RL_POLICY_ACCOUNT,
 	[RESLINK_A_ADDRS] = NLA_POLICY_NESTED(rl_addr_policy),
 	[RESLINK_A_SNAT_PORTS] = { .type = NLA_U32 },
+	[RESLINK_A_SNAT_RANDOM] = { .type = NLA_FLAG },
 	[RESLINK_A_RULES] = NLA_POLICY_NESTED(rl_rules_policy),
 	[RESLINK_A_IFNAME] = RL_POLICY_IFNAME,
 	[RESLINK_A_NETWORK_ID] = { .type = NLA_U64 },

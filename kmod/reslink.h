@@ -156,6 +156,7 @@ struct rl_gateway {
 	struct rl_network *network;
 	struct rl_addrs *addrs;		/* immutable */
 	u16 snat_first, snat_last;
+	bool snat_random;		/* no kept client ports */
 	struct rl_rules *egress;	/* immutable, never NULL */
 	struct rl_binding **bindings;	/* one per address; control plane */
 };

@@ -99,6 +99,18 @@ test_gateway() {
 	rl gateway add gw2 addr 10.1.0.51
 	js=$(rl -j gateway show gw2)
 	expect_eq "$(jv "$js" '.[0].snat_ports | "\(.first)-\(.last)"')" 1024-65535 "default snat ports"
+	expect_eq "$(jv "$js" '.[0].snat_ports.random')" false "kept ports by default"
+	expect_eq "$(rl save | grep 'gateway add gw2')" "-a 000000000000 gateway add gw2 addr 10.1.0.51" "default snat ports saved"
+
+	# Random ports: in the text, the JSON and what save writes.
+	rl gateway add gw3 addr 10.1.0.52 snat-ports 1024-65535 random
+	js=$(rl -j gateway show gw3)
+	expect_eq "$(jv "$js" '.[0].snat_ports.random')" true "random snat ports"
+	expect_eq "$(rl gateway show gw3 | grep -o 'snat-ports [^ ]* random')" \
+		"snat-ports 1024-65535 random" "random in the text"
+	expect_eq "$(rl save | grep 'gateway add gw3')" \
+		"-a 000000000000 gateway add gw3 addr 10.1.0.52 snat-ports 1024-65535 random" "random saved"
+	rl gateway del gw3
 	expect_eq "$(jv "$js" '.[0].rules | length')" 0 "no rules"
 	expect_eq "$(jv "$js" '.[0] | has("dev")')" false "no dev"
 
@@ -523,12 +535,14 @@ test_completion() {
 		t reslink gateway del ""
 		t reslink endpoint add e1 resource ""
 		t reslink resource add r1 type ""
-		t reslink endpoint add e1 resource res-complete dev ""' _ "$TOP/userspace/completion/reslink")
+		t reslink endpoint add e1 resource res-complete dev ""
+		t reslink gateway add g1 addr 10.1.0.1 snat-ports 2000-3000 r' _ "$TOP/userspace/completion/reslink")
 	echo "$got"
 	expect_eq "$(sed -n 1p <<<"$got")" gw-complete "completion of a gateway name"
 	expect_eq "$(sed -n 2p <<<"$got")" res-complete "completion of a resource name"
 	expect_eq "$(sed -n 3p <<<"$got")" "single group child" "completion of a type"
 	[[ $(sed -n 4p <<<"$got") == *c0* ]] || fail "completion of a device"
+	expect_eq "$(sed -n 5p <<<"$got")" random "completion of random after snat-ports"
 	rl resource del res-complete
 	rl gateway del gw-complete
 }

@@ -10,8 +10,9 @@
 static int usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: reslink gateway add NAME addr ADDR [addr ADDR]... [snat-ports LO-HI]\n"
-		"                           [network NETWORK] [dev IFNAME] [RULE]...\n"
+		"Usage: reslink gateway add NAME addr ADDR [addr ADDR]...\n"
+		"                           [snat-ports LO-HI [random]] [network NETWORK]\n"
+		"                           [dev IFNAME] [RULE]...\n"
 		"       reslink gateway del NAME\n"
 		"       reslink gateway show [NAME]\n"
 		"RULE := allow PREFIX [proto { tcp | udp | tcp,udp }] [port SPEC]\n"
@@ -19,7 +20,9 @@ static int usage(FILE *f)
 		"NAME may be the gateway's id (rgw-...). Egress rules match the target\n"
 		"address and port; without rules every target is allowed. The gateway's\n"
 		"addresses and targets are in NETWORK (default: \"default\"), which the\n"
-		"acting account must own; IFNAME must be one of its links.\n");
+		"acting account must own; IFNAME must be one of its links. A connection\n"
+		"keeps the client's source port when it is in LO-HI and free; with\n"
+		"random, every connection gets a random port of LO-HI.\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -31,7 +34,7 @@ static int gateway_add(int argc, char **argv)
 	struct rl_ref network = { 0 };
 	bool has_network = false;
 	struct rl_range snat;
-	bool has_snat = false;
+	bool has_snat = false, snat_random = false;
 	struct nlmsghdr *nlh;
 	int ret;
 
@@ -55,6 +58,11 @@ static int gateway_add(int argc, char **argv)
 			if (parse_port_range(*argv, &snat, &why))
 				return invalid_arg(HINT, "port range", *argv, why);
 			has_snat = true;
+			if (argc > 1 && !strcmp(argv[1], "random")) {
+				argc--;
+				argv++;
+				snat_random = true;
+			}
 		} else if (!strcmp(*argv, "dev")) {
 			NEXT_ARG(HINT);
 			if ((ret = arg_dev(HINT, *argv, &dev)))
@@ -82,6 +90,8 @@ static int gateway_add(int argc, char **argv)
 	if (has_snat)
 		mnl_attr_put_u32(nlh, RESLINK_A_SNAT_PORTS,
 				 (uint32_t)snat.first << 16 | snat.last);
+	if (snat_random)
+		mnl_attr_put(nlh, RESLINK_A_SNAT_RANDOM, 0, NULL);
 	if (rules.n)
 		put_rules(nlh, &rules);
 	if (dev)

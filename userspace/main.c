@@ -25,7 +25,7 @@ static int usage(FILE *f)
 		"  -V          print the tool's and the loaded module's version\n"
 		"\n"
 		"reslink network add NAME vrf VRFDEV\n"
-		"reslink gateway add NAME addr ADDR [addr ADDR]... [snat-ports LO-HI] [network NET] [dev IFNAME] [RULE]...\n"
+		"reslink gateway add NAME addr ADDR [addr ADDR]... [snat-ports LO-HI [random]] [network NET] [dev IFNAME] [RULE]...\n"
 		"reslink resource add NAME type single gateway GW TARGET port SPEC [OPTS]\n"
 		"reslink resource add NAME type group gateway GW port SPEC [OPTS]\n"
 		"reslink resource add NAME type child group GROUP TARGET [port SPEC] [OPTS]\n"

@@ -352,6 +352,9 @@ int obj_decode(const struct nlmsghdr *nlh, struct rl_obj *obj)
 		case RESLINK_A_PRIVATE_DNS:
 			obj->private_dns = true;
 			break;
+		case RESLINK_A_SNAT_RANDOM:
+			obj->snat_random = true;
+			break;
 		case RESLINK_A_ZONE:
 			if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0) {
 				obj->zone = mnl_attr_get_u16(attr);
@@ -583,6 +586,7 @@ static void print_gateway(const struct rl_obj *obj)
 		open_json_object("snat_ports");
 		print_u64(PRINT_JSON, "first", NULL, obj->snat_ports >> 16);
 		print_u64(PRINT_JSON, "last", NULL, obj->snat_ports & 0xffff);
+		print_bool(PRINT_ANY, "random", " random", obj->snat_random);
 		close_json_object();
 	}
 	print_dev(obj);

@@ -208,6 +208,7 @@ struct rl_obj {
 	unsigned int zone;
 	bool has_snat_ports;
 	uint32_t snat_ports;
+	bool snat_random;
 	uint32_t protocols, flags, idle_timeout;
 	bool has_idle_timeout;
 	unsigned int state;

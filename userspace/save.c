@@ -135,8 +135,10 @@ static int gateway_cb(const struct nlmsghdr *nlh, void *data)
 	printf("gateway add %s", o->name);
 	put_network_words(o);
 	put_addrs_words("addr", &o->addrs);
-	if (o->has_snat_ports && o->snat_ports != RESLINK_SNAT_PORTS_DEFAULT)
-		printf(" snat-ports %s", format_range(buf, sizeof(buf), o->snat_ports));
+	if (o->has_snat_ports &&
+	    (o->snat_ports != RESLINK_SNAT_PORTS_DEFAULT || o->snat_random))
+		printf(" snat-ports %s%s", format_range(buf, sizeof(buf), o->snat_ports),
+		       o->snat_random ? " random" : "");
 	if (o->ifname[0])
 		printf(" dev %s", o->ifname);
 	put_rules_words(&o->rules);

@@ -873,6 +873,14 @@ static struct nlmsghdr *bad_snat_reversed(void)
 	return nlh;
 }
 
+static struct nlmsghdr *bad_snat_random_payload(void)
+{
+	struct nlmsghdr *nlh = gateway_msg("x1", "10.1.0.60");
+
+	mnl_attr_put_u32(nlh, RESLINK_A_SNAT_RANDOM, 1);
+	return nlh;
+}
+
 static struct nlmsghdr *resource_with_ports(uint32_t r)
 {
 	struct nlmsghdr *nlh = ref_msg(RESLINK_CMD_RESOURCE_NEW, "x1");
@@ -1334,6 +1342,14 @@ static struct nlmsghdr *bad_private_dns_on_resource(void)
 	return nlh;
 }
 
+static struct nlmsghdr *bad_snat_random_on_resource(void)
+{
+	struct nlmsghdr *nlh = resource_with_ports(range(80, 80));
+
+	mnl_attr_put(nlh, RESLINK_A_SNAT_RANDOM, 0, NULL);
+	return nlh;
+}
+
 static const struct bad bad_cases[] = {
 	{ "unknown command 0 (UNSPEC)", bad_cmd_unspec, EOPNOTSUPP, false },
 	{ "event-only command GATEWAY_SET", bad_cmd_event_only, EOPNOTSUPP, false },
@@ -1376,6 +1392,8 @@ static const struct bad bad_cases[] = {
 	{ "PREFIXLEN in an address list", bad_prefixlen_in_list, EINVAL, true },
 	{ "SNAT_PORTS starting at 0", bad_snat_zero, EINVAL, true },
 	{ "SNAT_PORTS reversed", bad_snat_reversed, EINVAL, true },
+	{ "SNAT_RANDOM with a payload", bad_snat_random_payload, ERANGE, true },
+	{ "SNAT_RANDOM on RESOURCE_NEW", bad_snat_random_on_resource, EINVAL, true },
 	{ "port range 0-0", bad_port_zero, EINVAL, true },
 	{ "port range reversed", bad_port_reversed, EINVAL, true },
 	{ "empty port list", bad_ports_empty, EINVAL, true },

@@ -131,6 +131,11 @@
  *                     acting account must own it
  *    RESLINK_A_SNAT_PORTS: NLA_U32 range as in a port list, optional,
  *                          default RESLINK_SNAT_PORTS_DEFAULT
+ *    RESLINK_A_SNAT_RANDOM: NLA_FLAG, optional: a random source port of the
+ *                          range for every connection; without it a
+ *                          connection keeps the client's source port when
+ *                          that port is in the range and free (see
+ *                          docs/datapath.md, "Source ports")
  *    RESLINK_A_RULES: egress allow rules, optional
  *    RESLINK_A_IFNAME: NLA_NUL_STRING, optional; recorded for the tool, which
  *                      adds and removes the addresses on that device; if
@@ -147,6 +152,7 @@
  * RESLINK_CMD_GATEWAY_GET: with RESLINK_A_ID or RESLINK_A_NAME, one gateway;
  *    with NLM_F_DUMP, all of them in id order. Replies hold RESLINK_A_ID,
  *    RESLINK_A_NAME, RESLINK_A_OWNER, RESLINK_A_ADDRS, RESLINK_A_SNAT_PORTS,
+ *    RESLINK_A_SNAT_RANDOM (if set),
  *    RESLINK_A_RULES (if any), RESLINK_A_IFNAME (if any), RESLINK_A_STATS.
  *
  * RESLINK_CMD_RESOURCE_NEW: create a resource.
@@ -465,6 +471,7 @@ enum reslink_attr {
 	RESLINK_A_ENDPOINT_NAME,	/* NLA_NUL_STRING */
 	RESLINK_A_LLADDR,		/* NLA_BINARY, link-layer address */
 	RESLINK_A_UNMAPPED,		/* NLA_NESTED of RESLINK_A_RESOURCE_ID */
+	RESLINK_A_SNAT_RANDOM,		/* NLA_FLAG, gateways */
 	__RESLINK_A_MAX
 };
 

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Source ports: a connection keeps the client's port when it is in the
+# gateway's range and free; a gateway whose ports are all held takes over
+# the port of a closed connection (TIME_WAIT), never one of an established
+# or a half-closed connection, and counts drop_snat while none has closed;
+# a gateway with "random" gives random ports of its range.
+#
+#   consumer                fabric                                               provider
+#   10.0.0.10 --> 10.0.0.100 (ep1) ---> 10.1.0.50 ports 40000-40009       ---> 10.1.0.20:9000
+#             --> 10.0.0.101 (ep2) ---> 10.1.0.51 ports 40100-40101       --->   (snat_conns.py:
+#             --> 10.0.0.102 (ep3) ---> 10.1.0.52 ports 41000-41999 random --->   peer port, states)
+set -euo pipefail
+. "$(dirname "$0")/dp_lib.bash"
+
+EP4B=10.0.0.101
+EP4C=10.0.0.102
+GW4B=10.1.0.51
+GW4C=10.1.0.52
+conns=$TOP/selftests/snat_conns.py
+
+# cl COMMAND...: one command to the client, its answer on stdout.
+cl() {
+	local answer
+	say C "snat_conns: $*"
+	echo "$*" >&"${CL[1]}"
+	read -r -t 30 answer <&"${CL[0]}" || fail "no answer from the client to '$*'"
+	say C "  -> $answer"
+	echo "$answer"
+}
+
+# ct_state PORT: the TCP state of the entry that leaves through gateway
+# address $2 from port PORT ("" if none).
+ct_state() {
+	ip netns exec "$NS_F" conntrack -L -p tcp --reply-port-dst "$1" 2>/dev/null |
+		awk -v gw="dst=$2" '$0 ~ gw { print $4 }'
+}
+
+kept_ports() {
+	local port got
+
+	rl gateway add gw1 addr "$GW4" dev "$DEV_P" snat-ports 40000-40009
+	rl resource add web type single gateway gw1 ip "$TARGET4" port 9000
+	rl endpoint add ep1 resource web addr "$EP4" dev "$DEV_C"
+	for port in 40001 40004 40007; do
+		got=$(cl open k$port "$EP4" 9000 "$port")
+		expect_eq "$got" "k$port $port" "the client's port $port, kept"
+	done
+	# Outside the range: a port of the range.
+	got=$(cl open k-eph "$EP4" 9000)
+	got=${got#k-eph }
+	((got >= 40000 && got <= 40009)) || fail "port $got outside 40000-40009"
+	for port in 40001 40004 40007; do
+		expect_eq "$(cl echo k$port x$port)" "k$port x$port" "k$port answers"
+	done
+}
+
+never_live() {
+	local got a b d port_a port_b before i
+
+	rl gateway add gw2 addr "$GW4B" dev "$DEV_P" snat-ports 40100-40101
+	rl resource add two type single gateway gw2 ip "$TARGET4" port 9000
+	rl endpoint add ep2 resource two addr "$EP4B" dev "$DEV_C"
+
+	a=$(cl open a "$EP4B" 9000)
+	port_a=${a#a }
+	b=$(cl open b "$EP4B" 9000)
+	port_b=${b#b }
+	[[ $port_a =~ ^4010[01]$ && $port_b =~ ^4010[01]$ && $port_a != "$port_b" ]] ||
+		fail "ports $port_a and $port_b, want 40100 and 40101"
+	# b half-closed: the provider has closed its side, the client not.
+	expect_eq "$(cl half b)" "b half" "b half-closed"
+	f conntrack -L -p tcp -d "$EP4B" >&2
+	expect_eq "$(ct_state "$port_a" "$GW4B")" ESTABLISHED "a's entry"
+	expect_eq "$(ct_state "$port_b" "$GW4B")" CLOSE_WAIT "b's entry"
+
+	# Both ports held by live connections: no third one, counted.
+	before=$(counter gateway gw2 drop_snat)
+	got=$(cl open c "$EP4B" 9000)
+	[[ $got == "c failed"* ]] || fail "a third connection through two held ports: $got"
+	(($(counter gateway gw2 drop_snat) > before)) || fail "drop_snat did not count the third connection"
+	expect_stat_ge endpoint ep2 drop_snat 1
+	# Neither was taken over.
+	expect_eq "$(cl echo a still)" "a still" "a answers after the third connection"
+	expect_eq "$(cl send b alive1)" "b sent" "b sends after the third connection"
+	expect_eq "$(ct_state "$port_a" "$GW4B")" ESTABLISHED "a's entry afterwards"
+	expect_eq "$(ct_state "$port_b" "$GW4B")" CLOSE_WAIT "b's entry afterwards"
+
+	# a closes (the provider first): its port is taken over by the next one.
+	expect_eq "$(cl close a)" "a closed" "a closed"
+	for ((i = 0; i < 50; i++)); do
+		[[ $(ct_state "$port_a" "$GW4B") == TIME_WAIT ]] && break
+		sleep 0.1
+	done
+	expect_eq "$(ct_state "$port_a" "$GW4B")" TIME_WAIT "a's entry after the close"
+	before=$(counter gateway gw2 drop_snat)
+	d=$(cl open d "$EP4B" 9000)
+	expect_eq "$d" "d $port_a" "d takes over a's port"
+	expect_eq "$(cl echo d hello)" "d hello" "d answers"
+	expect_eq "$(counter gateway gw2 drop_snat)" "$before" "drop_snat after d"
+	expect_eq "$(ct_state "$port_a" "$GW4B")" ESTABLISHED "the entry of a's port is d's"
+	expect_eq "$(cl send b alive2)" "b sent" "b still sends"
+	for got in alive1 alive2; do
+		grep -qx "$port_b $got" "$TMPD/half.log" || fail "b's line $got did not arrive"
+	done
+	expect_eq "$(ct_state "$port_b" "$GW4B")" CLOSE_WAIT "b's entry at the end"
+}
+
+random_ports() {
+	local port got n_kept=0
+
+	rl gateway add gw3 addr "$GW4C" dev "$DEV_P" snat-ports 41000-41999 random
+	rl resource add three type single gateway gw3 ip "$TARGET4" port 9000
+	rl endpoint add ep3 resource three addr "$EP4C" dev "$DEV_C"
+	for ((port = 41000; port < 41010; port++)); do
+		got=$(cl open r$port "$EP4C" 9000 "$port")
+		got=${got#"r$port "}
+		[[ $got =~ ^[0-9]+$ ]] || fail "connection from port $port: $got"
+		((got >= 41000 && got <= 41999)) || fail "random port $got outside 41000-41999"
+		((got == port)) && n_kept=$((n_kept + 1))
+	done
+	# Ten of ten kept by chance: one in 10^30.
+	((n_kept < 10)) || fail "random kept every client port"
+}
+
+dp_init
+mark=$(klog_mark dp_snat_reuse)
+: >"$TMPD/half.log"
+in_ns "$NS_P" python3 "$conns" server 9000 "$TMPD/half.log" &
+wait_for_tcp_listen "$NS_P" 9000
+coproc CL { ip netns exec "$NS_C" python3 "$conns" client; }
+kept_ports
+never_live
+random_ports
+no_klog_errors "$mark"
+echo "PASS: dp_snat_reuse"
