@@ -3,7 +3,8 @@
  * TCP server of the connection-rate benchmark: accept, send one small
  * reply, close. The server closes first, so TIME_WAIT stays on this side
  * and the client never runs out of ports. With -k it keeps every
- * connection open instead (the live connections of the unload test).
+ * connection open instead (the live connections of the unload test);
+ * with -3 the reply is "ok\n", the 3 bytes of the sustained rows (E).
  */
 #include "common.h"
 
@@ -14,7 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-static const char usage[] = "tcp-crr-server [-k] [-l ADDR] PORT";
+static const char usage[] = "tcp-crr-server [-k] [-3] [-l ADDR] PORT";
 
 static void raise_fd_limit(void)
 {
@@ -30,13 +31,19 @@ int main(int argc, char **argv)
 {
 	const char *listen_addr = NULL;
 	struct bench_addr addr;
+	const char *reply = BENCH_REPLY;
+	size_t reply_len = BENCH_REPLY_LEN;
 	bool keep = false;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "kl:")) != -1) {
+	while ((opt = getopt(argc, argv, "k3l:")) != -1) {
 		switch (opt) {
 		case 'k':
 			keep = true;
+			break;
+		case '3':
+			reply = "ok\n";
+			reply_len = 3;
 			break;
 		case 'l':
 			listen_addr = optarg;
@@ -66,7 +73,7 @@ int main(int argc, char **argv)
 			perror("accept");
 			return 1;
 		}
-		if (write(conn, BENCH_REPLY, BENCH_REPLY_LEN) < 0)
+		if (write(conn, reply, reply_len) < 0)
 			perror("write");
 		if (!keep)
 			close(conn);
