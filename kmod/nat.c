@@ -250,8 +250,7 @@ static unsigned int rl_drop(struct rl_object *obj, struct rl_object *cause,
 
 enum rl_port_use {
 	RL_PORT_FREE,		/* no entry holds the tuple */
-	RL_PORT_OWN,		/* a closing entry of the same client */
-	RL_PORT_CLOSING,	/* a closing entry of another client */
+	RL_PORT_CLOSING,	/* one of reslink's closing entries */
 	RL_PORT_BUSY,		/* anything else: never taken over */
 };
 
@@ -259,7 +258,6 @@ struct rl_snat_probe {
 	struct net *net;
 	struct nf_conntrack_zone zone;	/* the reply direction's */
 	struct nf_conntrack_tuple tuple; /* target -> gateway address:port */
-	const struct nf_conn *ct;	/* the new entry */
 };
 
 static bool rl_ct_closing(const struct nf_conn *ct)
@@ -272,13 +270,10 @@ static bool rl_ct_closing(const struct nf_conn *ct)
 	return state == TCP_CONNTRACK_TIME_WAIT || state == TCP_CONNTRACK_CLOSE;
 }
 
-/* On RL_PORT_OWN and RL_PORT_CLOSING, *held is the entry, referenced. */
+/* On RL_PORT_CLOSING, *held is the entry, referenced. */
 static enum rl_port_use rl_snat_port_use(struct rl_snat_probe *sp, u16 port,
 					 struct nf_conn **held)
 {
-	const struct nf_conntrack_tuple *orig =
-		&sp->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	const struct nf_conntrack_tuple *other;
 	struct nf_conntrack_tuple_hash *h;
 	struct nf_conn *ct;
 
@@ -293,11 +288,6 @@ static enum rl_port_use rl_snat_port_use(struct rl_snat_probe *sp, u16 port,
 		return RL_PORT_BUSY;
 	}
 	*held = ct;
-	other = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	if (nf_inet_addr_cmp(&other->src.u3, &orig->src.u3) &&
-	    nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) ==
-	    nf_ct_zone_id(nf_ct_zone(sp->ct), IP_CT_DIR_ORIGINAL))
-		return RL_PORT_OWN;
 	return RL_PORT_CLOSING;
 }
 
@@ -314,13 +304,12 @@ static void rl_snat_take_over(struct nf_conn *held)
  * client's own port when it is in the gateway's range and its tuple free,
  * as nf_nat does for plain SNAT: the client's next connection from the
  * same port meets its own entry, which conntrack reopens, and the target
- * sees the same client's timestamps only grow. Otherwise (and always with
- * random) the first free port of a window of RL_SNAT_PROBES from a random
- * offset, or one held by a closing entry of the same client (whose
- * timestamps the target has seen); failing both, the tuple of the closing
- * entry that expires first in the window (the oldest: they all start with
- * the same timeout). The entry taken over is ended here. 0 when the window
- * holds nothing but busy tuples.
+ * sees the same four-tuple again, with timestamps that only grow.
+ * Otherwise (and always with random) the first free port of a window of
+ * RL_SNAT_PROBES from a random offset; failing that, the tuple of the
+ * closing entry that expires first in the window (the oldest: entries of
+ * one state start with the same timeout), which is ended here. 0 when the
+ * window holds nothing but busy tuples.
  */
 static u16 rl_snat_pick(struct rl_snat_probe *sp, const struct rl_gateway *gw,
 			u16 keep)
@@ -334,10 +323,6 @@ static u16 rl_snat_pick(struct rl_snat_probe *sp, const struct rl_gateway *gw,
 		use = rl_snat_port_use(sp, keep, &held);
 		if (use == RL_PORT_FREE)
 			return keep;
-		if (use == RL_PORT_OWN) {
-			rl_snat_take_over(held);
-			return keep;
-		}
 		if (use == RL_PORT_CLOSING) {
 			oldest = held;
 			oldest_port = keep;
@@ -365,8 +350,6 @@ static u16 rl_snat_pick(struct rl_snat_probe *sp, const struct rl_gateway *gw,
 		}
 		if (oldest)
 			nf_ct_put(oldest);
-		if (use == RL_PORT_OWN)
-			rl_snat_take_over(held);
 		return port;
 	}
 	if (oldest)
@@ -393,7 +376,6 @@ static bool rl_snat(struct nf_conn *ct, const struct rl_gateway *gw,
 			NF_CT_DEFAULT_ZONE_DIR, 0);
 	sp.tuple = ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	sp.tuple.dst.u3 = source->a;
-	sp.ct = ct;
 	if (!gw->snat_random) {
 		keep = ntohs(orig->src.u.all);
 		if (keep < gw->snat_first || keep > gw->snat_last)
