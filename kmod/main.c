@@ -64,6 +64,12 @@ static void __net_exit rl_net_exit(struct net *net)
 {
 	struct rl_net *rn = rl_net(net);
 
+	/*
+	 * A cut still pending is dropped: the namespace is going (conntrack
+	 * frees its entries), or the module is, and rl_nat_release() takes
+	 * its connections.
+	 */
+	cancel_work_sync(&rn->cut_work);
 	rl_sysctl_exit(rn);
 	/* The objects are still there to say which connections were ours. */
 	if (rn->hooks_registered) {
@@ -120,6 +126,7 @@ static void __exit rl_exit(void)
 	rl_network_notifier_exit();
 	rl_genl_exit();
 	unregister_pernet_subsys(&rl_net_ops);
+	rl_network_wq_destroy();
 }
 
 module_init(rl_init);

@@ -16,11 +16,14 @@ static const enum rl_counter rl_network_counters[] = {
 	RL_DROP_CROSSING,
 };
 
+static void rl_networks_cut_work(struct work_struct *work);
+
 int rl_networks_init(struct rl_net *rn)
 {
 	struct rl_network *nw = &rn->default_network;
 	int ret;
 
+	INIT_WORK(&rn->cut_work, rl_networks_cut_work);
 	xa_init(&rn->vrfs);
 	xa_init_flags(&rn->zones, XA_FLAGS_ALLOC1);
 	ret = rl_object_setup(&nw->obj, RL_NETWORK, RESLINK_NETWORK_DEFAULT, 0);
@@ -290,11 +293,16 @@ int rl_network_fill(struct sk_buff *skb, const struct rl_network *nw)
 	return 0;
 }
 
+/* Cuts off RTNL: a walk of the conntrack table may take long. */
+static struct workqueue_struct *rl_cut_wq;
+
 /*
  * A VRF device that goes away takes its network's connections with it: the
  * network stays (its gateways and endpoints still name it) but is detached,
  * without a VRF, so nothing can enter it any more. Deleting and adding it
- * again attaches it to a new VRF.
+ * again attaches it to a new VRF. The notifier runs under RTNL, which every
+ * link and address change of the host waits for: the cut is left to a work
+ * item, or to the namespace's next request, whichever comes first.
  */
 static void rl_network_vrf_gone(struct net *net, int ifindex)
 {
@@ -307,10 +315,46 @@ static void rl_network_vrf_gone(struct net *net, int ifindex)
 		WRITE_ONCE(nw->vrf_ifindex, 0);
 		memset(nw->vrf, 0, sizeof(nw->vrf));
 		rn->generation++;
-		synchronize_rcu();
+		nw->cut_pending = true;
+		rn->cuts_pending = true;
+		queue_work(rl_cut_wq, &rn->cut_work);
+	}
+	mutex_unlock(&rn->lock);
+}
+
+/*
+ * The cuts rl_network_vrf_gone() left: from its work item, and from every
+ * request and dump before anything else, so that what a user asks after
+ * the VRF's removal finds its connections cut, and the network's change
+ * is announced once they are. A network deleted meanwhile was cut then.
+ */
+void rl_networks_cut_pending(struct rl_net *rn)
+{
+	struct rl_network *nw;
+	struct rl_object *obj;
+
+	lockdep_assert_held(&rn->lock);
+	if (!rn->cuts_pending)
+		return;
+	rn->cuts_pending = false;
+	/* Packets that saw the VRF are past the hooks. */
+	synchronize_rcu();
+	list_for_each_entry(obj, &rn->objects[RL_NETWORK], list) {
+		nw = container_of(obj, struct rl_network, obj);
+		if (!nw->cut_pending)
+			continue;
+		nw->cut_pending = false;
 		rl_nat_cut_network(rn, nw);
 		rl_notify_net(rn, &nw->obj, RESLINK_CMD_NETWORK_SET);
 	}
+}
+
+static void rl_networks_cut_work(struct work_struct *work)
+{
+	struct rl_net *rn = container_of(work, struct rl_net, cut_work);
+
+	mutex_lock(&rn->lock);
+	rl_networks_cut_pending(rn);
 	mutex_unlock(&rn->lock);
 }
 
@@ -330,10 +374,27 @@ static struct notifier_block rl_netdev_notifier = {
 
 int __init rl_network_notifier_init(void)
 {
-	return register_netdevice_notifier(&rl_netdev_notifier);
+	int ret;
+
+	rl_cut_wq = alloc_workqueue("reslink_cut", WQ_UNBOUND, 0);
+	if (!rl_cut_wq)
+		return -ENOMEM;
+	ret = register_netdevice_notifier(&rl_netdev_notifier);
+	if (ret)
+		rl_network_wq_destroy();
+	return ret;
 }
 
+/* The replayed unregistrations' cuts are done, and announced, on return. */
 void rl_network_notifier_exit(void)
 {
 	unregister_netdevice_notifier(&rl_netdev_notifier);
+	flush_workqueue(rl_cut_wq);
+}
+
+/* After the namespaces' exits, which cancel what is still queued. */
+void rl_network_wq_destroy(void)
+{
+	destroy_workqueue(rl_cut_wq);
+	rl_cut_wq = NULL;
 }

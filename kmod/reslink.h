@@ -24,6 +24,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/netfilter.h>
@@ -146,6 +147,7 @@ struct rl_network {
 	int vrf_ifindex;		/* 0: default, or the VRF is gone */
 	char vrf[IFNAMSIZ];		/* "" for default */
 	u16 zone;			/* 0 for default */
+	bool cut_pending;		/* VRF gone, connections not cut yet */
 	/* Templates attached before conntrack (nat.c); NULL for default. */
 	struct nf_conn *tmpl_orig;	/* zone in the original direction */
 	struct nf_conn *tmpl_both;	/* zone in both directions */
@@ -250,6 +252,9 @@ struct rl_net {
 	struct xarray vrfs;
 	struct xarray zones;
 	unsigned int nr_networks;	/* besides default; WRITE_ONCE */
+	/* Networks whose VRF went: cut off RTNL (network.c), under lock. */
+	bool cuts_pending;
+	struct work_struct cut_work;
 	char dns_suffix[RESLINK_DNS_SUFFIX_MAXLEN + 1];	/* dns.c */
 };
 
@@ -297,6 +302,8 @@ int rl_networks_init(struct rl_net *rn);
 void rl_networks_exit(struct rl_net *rn);
 int rl_network_notifier_init(void);
 void rl_network_notifier_exit(void);
+void rl_network_wq_destroy(void);
+void rl_networks_cut_pending(struct rl_net *rn);
 /* Packet path, under RCU: NULL for a VRF that is no network's. */
 struct rl_network *rl_network_of_dev(struct rl_net *rn,
 				     const struct net_device *dev);
