@@ -8,7 +8,8 @@
 # the default without one; a file that the kernel refuses halfway (an
 # address already on the device) is rolled back; a file with a network
 # (a VRF of the fabric) loads, and one naming a VRF that is not there
-# changes nothing.
+# changes nothing; a file may re-use the name of an endpoint whose resource
+# was deleted (apply deletes that endpoint).
 #
 #   consumer                 fabric                                provider
 #   10.0.0.10 --stream--> 10.0.0.100 (ep1) ==DNAT+SNAT==> 10.1.0.50 (gw1) --> 10.1.0.20:9000 sink
@@ -189,6 +190,38 @@ networks() {
 	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
 }
 
+# An endpoint of account 111 whose resource its owner deleted: save writes
+# it as a comment, with its account; a file that adds an endpoint of the
+# same name and address loads, apply deleting the deleted one first.
+deleted_endpoint() {
+	local ep1
+	ep1=$(id_of endpoint ep1)
+	rl resource add api type single gateway gw1 ip 10.1.0.21 port 9000
+	rl resource share api account 111
+	rl -a 111 endpoint add ep7 resource api addr 10.0.0.107 dev "$DEV_C"
+	rl resource del api
+	expect_eq "$(ip netns exec "$NS_F" "$RESLINK" -j endpoint show ep7 | jq -r '.[0].state')" \
+		deleted "ep7's state after api's deletion"
+	rl save | grep -qx "# -a 000000000111 endpoint ep7: resource api was deleted" ||
+		fail "save does not name the deleted endpoint ep7 with its account"
+	{ rl save | grep -v '^#'
+	  echo "-a 000000000111 endpoint add ep7 resource web addr 10.0.0.107 dev $DEV_C"
+	} >"$TMPD/reuse.conf"
+	apply_file "$TMPD/reuse.conf"
+	expect_eq "$rc" 0 "exit status of apply re-using a deleted endpoint's name"
+	expect_eq "$(ip netns exec "$NS_F" "$RESLINK" -j endpoint show ep7 |
+		jq -r '.[0] | "\(.state) \(.resource) \(.addrs[0])"')" \
+		"available web 10.0.0.107" "ep7 after apply"
+	[[ -n $(ip -n "$NS_F" -4 addr show dev "$DEV_C" to 10.0.0.107/32) ]] ||
+		fail "10.0.0.107 is not on $DEV_C"
+	diff <(sort "$TMPD/reuse.conf") <(rl save | grep -v '^#' | sort) ||
+		fail "save after apply differs from the applied file"
+	expect_eq "$(id_of endpoint ep1)" "$ep1" "ep1's id after apply"
+	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
+	c socat -t 5 -T 5 - TCP:10.0.0.107:9000,connect-timeout=2 </dev/null ||
+		fail "no connection through the new ep7"
+}
+
 dp_init
 mark=$(klog_mark cli_apply)
 setup
@@ -198,6 +231,7 @@ dns_suffix
 last_line_fails
 refused_halfway
 networks
+deleted_endpoint
 stop_traffic
 no_klog_errors "$mark"
 echo "PASS: cli_apply"

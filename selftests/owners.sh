@@ -164,7 +164,7 @@ group_deleted() {
 		"the resource a deleted endpoint shows"
 	expect_refused "the endpoint's resource was deleted: only its owner's delete is left" \
 		-a "$OWNER" endpoint accept squat
-	rl -a "$OTHER" save | grep -qx "# endpoint squat: resource apps was deleted" ||
+	rl -a "$OTHER" save | grep -qx "# -a 000000000$OTHER endpoint squat: resource apps was deleted" ||
 		fail "save does not account for the deleted endpoint"
 	rl -a "$OTHER" endpoint del squat
 }

@@ -177,10 +177,37 @@ static int conf_error(const char *what, const struct conf_line *l)
 }
 
 /*
+ * save's comment for an endpoint whose resource was deleted,
+ * "# -a ACCOUNT endpoint NAME: resource RES was deleted", as the line
+ * "-a ACCOUNT endpoint deleted NAME" in place (NULL for other comments).
+ * It is an object of the state that no FILE holds: apply deletes it, and
+ * so frees its name and addresses for FILE's objects.
+ */
+static char *deleted_line(char *line)
+{
+	char account[ID_STRLEN], name[RESLINK_NAME_MAXLEN + 1];
+	int end = 0;
+
+	if (sscanf(line, "# -a %20[0-9] endpoint %63[A-Za-z0-9._-]: resource %*s was deleted%n",
+		   account, name, &end) != 2 || !end || line[end])
+		return NULL;
+	sprintf(line, "-a %s endpoint deleted %s", account, name);
+	return line;
+}
+
+/* The line that makes an item: an add, or a deleted endpoint's. */
+static bool is_item_line(const struct conf_line *l)
+{
+	return !strcmp(cmd_words(l)[1], "add") ||
+	       !strcmp(cmd_words(l)[1], "deleted");
+}
+
+/*
  * Splits save's output into lines and items. Items are made in a first
  * pass, so that the lines that change an item find it whatever their order.
+ * DELETED: the current state's, whose deleted endpoints are items too.
  */
-static int conf_parse(struct conf *c, char *text)
+static int conf_parse(struct conf *c, char *text, bool deleted)
 {
 	size_t cap_lines = 0, cap_words, i, n = 0, *share_caps;
 	char *line, *save = NULL;
@@ -191,8 +218,15 @@ static int conf_parse(struct conf *c, char *text)
 		struct conf_line *l;
 		char *copy, *w, *wsave = NULL;
 
-		if (line[0] == '#' || !line[strspn(line, " \t")])
+		if (!line[strspn(line, " \t")])
 			continue;
+		if (line[0] == '#') {
+			if (!deleted)
+				continue;
+			line = deleted_line(line);
+			if (!line)
+				continue;
+		}
 		/* The namespace's setting, not an object: no account, no item. */
 		if (!strncmp(line, "dns suffix set ", 15)) {
 			c->dns_suffix = line + 15;
@@ -216,7 +250,7 @@ static int conf_parse(struct conf *c, char *text)
 		}
 		if (l->n_words < 5 || strcmp(l->words[0], "-a"))
 			return conf_error("not a line of reslink save", l);
-		if (!strcmp(cmd_words(l)[1], "add"))
+		if (is_item_line(l))
 			n++;
 	}
 
@@ -229,7 +263,7 @@ static int conf_parse(struct conf *c, char *text)
 		struct conf_line *l = &c->lines[i];
 		struct conf_item *it;
 
-		if (strcmp(cmd_words(l)[1], "add"))
+		if (!is_item_line(l))
 			continue;
 		it = &c->items[c->n_items];
 		it->kind = cmd_words(l)[0];
@@ -602,11 +636,11 @@ static int diff_and_run(char *cur_text, char *want_text, struct plan *p)
 	struct conf cur = { 0 }, want = { 0 };
 	int ret = EXIT_KERNEL;
 
-	if (conf_parse(&cur, cur_text)) {
+	if (conf_parse(&cur, cur_text, true)) {
 		free(want_text);
 		goto out;
 	}
-	if (conf_parse(&want, want_text) || plan_make(&cur, &want, p))
+	if (conf_parse(&want, want_text, false) || plan_make(&cur, &want, p))
 		goto out;
 	ret = plan_run(p);
 out:

@@ -221,9 +221,15 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (obj_decode(nlh, o))
 		return -1;
-	/* Its resource is gone: nothing to restore it on. */
+	/*
+	 * Its resource is gone: nothing to restore it on. A comment, with
+	 * the account that may delete it: apply does, as an object that its
+	 * FILE cannot hold.
+	 */
 	if (o->state == RESLINK_STATE_DELETED) {
-		printf("# endpoint %s: resource %s was deleted\n", o->name,
+		printf("# ");
+		put_account(o->owner);
+		printf("endpoint %s: resource %s was deleted\n", o->name,
 		       o->resource_name);
 		return 0;
 	}
