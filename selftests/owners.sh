@@ -12,6 +12,7 @@
 # the targets' family. Nor does the namespace's limit on endpoint
 # addresses stop a new child: it stays unmapped where it has no room. A
 # pool smaller than the group is created with the extra children unmapped.
+# Only available endpoints have their names in the hosts files.
 #
 #   consumer (account 222)     fabric                                   provider (account 111)
 #   10.0.0.10 ------------> 10.0.0.5   squat (prefix /32) -> group apps --> 10.1.0.20 (a), 10.1.0.21 (b)
@@ -38,6 +39,11 @@ mapped() {
 }
 
 unmapped() { json endpoint show "$1" | jq -r '.[0].unmapped // [] | join(" ")'; }
+
+# published ADDR: the hosts lines "dns hosts" writes for ADDR.
+published() {
+	ip netns exec "$NS_F" "$RESLINK" dns hosts | awk -v a="$1" '$1 == a' | wc -l
+}
 
 ask() {
 	c socat -t 5 -T 5 - "TCP:$1:8080,connect-timeout=2" </dev/null
@@ -151,8 +157,13 @@ child_deleted() {
 }
 
 group_deleted() {
+	expect_eq "$(published "$SQUAT")" 1 "hosts lines of the available squat"
 	rl -a "$OWNER" resource unshare apps account "$OTHER"
 	expect_eq "$(state squat)" rejected "squat after the unshare"
+	# Names only where connections pass.
+	expect_eq "$(published "$SQUAT")" 0 "hosts lines of the rejected squat"
+	json endpoint show squat | jq -e '.[0].dns_names | length > 0' >/dev/null ||
+		fail "show lists no names of the rejected squat"
 	expect_refused "group has children (no cascade)" -a "$OWNER" resource del apps
 	rl -a "$OWNER" resource del b
 	expect_refused "resource is in use by an endpoint of its owner (no cascade)" \
@@ -160,6 +171,7 @@ group_deleted() {
 	rl -a "$OWNER" endpoint del own
 	rl -a "$OWNER" resource del apps
 	expect_eq "$(state squat)" deleted "squat after its group's deletion"
+	expect_eq "$(published "$SQUAT")" 0 "hosts lines of the deleted squat"
 	expect_eq "$(json endpoint show squat | jq -r '.[0].resource')" apps \
 		"the resource a deleted endpoint shows"
 	expect_refused "the endpoint's resource was deleted: only its owner's delete is left" \

@@ -415,6 +415,11 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 	/* Created after the networks were listed: the next round has it. */
 	if (!n)
 		return 0;
+	/* Published only while it passes traffic: not pending, rejected or
+	 * deleted. Its state's change is an event: watch rewrites the file.
+	 */
+	if (s->obj->state != RESLINK_STATE_AVAILABLE)
+		return 0;
 	dns_records(s->obj, host_line, &n->text);
 	return n->text.failed ? -1 : 0;
 }
