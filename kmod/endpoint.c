@@ -10,6 +10,7 @@
 static const enum rl_counter rl_endpoint_counters[] = {
 	RL_ADMITTED, RL_DROP_STATE, RL_DROP_PORT, RL_DROP_INGRESS,
 	RL_DROP_NO_TARGET, RL_DROP_SNAT, RL_ADDR_CONFLICTS, RL_DROP_MIDSTREAM,
+	RL_PACKETS_ORIG, RL_BYTES_ORIG, RL_PACKETS_REPLY, RL_BYTES_REPLY,
 };
 
 /* The family of a resource's targets; 0 while a DNS name is unresolved. */

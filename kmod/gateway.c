@@ -7,6 +7,7 @@
 static const enum rl_counter rl_gateway_counters[] = {
 	RL_ADMITTED, RL_DROP_EGRESS, RL_DROP_SNAT, RL_DROP_INBOUND,
 	RL_ADDR_CONFLICTS,
+	RL_PACKETS_ORIG, RL_BYTES_ORIG, RL_PACKETS_REPLY, RL_BYTES_REPLY,
 };
 
 bool rl_gateway_has_family(const struct rl_gateway *gw, u8 family)

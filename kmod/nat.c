@@ -618,6 +618,63 @@ static bool rl_is_gateway_addr(struct rl_net *rn, const struct rl_addr *addr)
 }
 
 /*
+ * The bytes and packets of a translated connection, on its endpoint, its
+ * resource (and group) and its gateway, counted where conntrack confirms
+ * entries (POSTROUTING, LOCAL_IN), which every packet passes once: after
+ * the user's filter rules, so what they dropped is not counted. An entry
+ * is reslink's if it holds the conntrack timeout policy of the endpoint
+ * address it was sent to (rl_policy_attach()): a destination-translated
+ * entry without a timeout policy costs two tests, the others a lookup of
+ * the address. Counted as conntrack's accounting counts (nf_ct_acct_update:
+ * skb->len, the whole IP packet, one packet per skb, a GSO skb included),
+ * so that the access log's close records add up to these counters; ICMP
+ * errors of the connection are not counted, as conntrack does not.
+ */
+static void rl_count(struct rl_net *rn, const struct sk_buff *skb,
+		     const struct nf_conn *ct, enum ip_conntrack_info ctinfo,
+		     const struct nf_hook_state *state)
+{
+	const struct nf_conn_timeout *ext;
+	struct rl_resource *res;
+	struct rl_binding *b;
+	enum rl_counter packets;
+	unsigned int len = skb->len;
+	u8 l4proto;
+
+	if (ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
+		return;
+	/* A local sender in a VRF passes POSTROUTING on the VRF first. */
+	if (state->hook == NF_INET_POST_ROUTING && netif_is_l3_master(state->out))
+		return;
+	ext = nf_ct_timeout_find(ct);
+	if (!ext)
+		return;
+	b = rl_ct_binding(rn, ct);
+	if (!b || !b->ep)
+		return;
+	l4proto = nf_ct_protonum(ct);
+	if (l4proto != IPPROTO_TCP && l4proto != IPPROTO_UDP)
+		return;
+	if (rcu_dereference(ext->timeout) !=
+	    READ_ONCE(b->ct_policy[rl_l4_index(l4proto)]))
+		return;
+	res = READ_ONCE(b->res);
+	if (!res)
+		return;
+	packets = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ? RL_PACKETS_ORIG :
+							     RL_PACKETS_REPLY;
+	/* LOCAL_OUT's POSTROUTING may run in process context. */
+	local_bh_disable();
+	rl_stats_traffic(&b->ep->obj, packets, len);
+	rl_stats_traffic(&res->obj, packets, len);
+	if (res->group)
+		rl_stats_traffic(&res->group->obj, packets, len);
+	rl_stats_traffic(&(res->gateway ?: res->group->gateway)->obj, packets,
+			 len);
+	local_bh_enable();
+}
+
+/*
  * Just before conntrack confirms a new entry. A cut walks the conntrack
  * table, where an entry is only once confirmed; an entry that reslink
  * translated but that waited before its confirmation (a packet held in an
@@ -638,8 +695,12 @@ static unsigned int rl_confirm(void *priv, struct sk_buff *skb,
 	struct nf_conn *ct;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || nf_ct_is_confirmed(ct) || !(ct->status & IPS_DST_NAT))
+	if (!ct || !(ct->status & IPS_DST_NAT))
 		return NF_ACCEPT;
+	if (nf_ct_is_confirmed(ct)) {
+		rl_count(rn, skb, ct, ctinfo, state);
+		return NF_ACCEPT;
+	}
 	b = rl_ct_binding(rn, ct);
 	if (!b) {
 		/*
@@ -653,9 +714,10 @@ static unsigned int rl_confirm(void *priv, struct sk_buff *skb,
 	if (!b->ep)
 		return NF_ACCEPT;
 	reason = rl_still_admitted(ct, b);
-	if (reason == RL_ADMITTED)
-		return NF_ACCEPT;
-	return rl_drop(&b->ep->obj, NULL, reason);
+	if (reason != RL_ADMITTED)
+		return rl_drop(&b->ep->obj, NULL, reason);
+	rl_count(rn, skb, ct, ctinfo, state);
+	return NF_ACCEPT;
 }
 
 static bool rl_is_ndisc(struct sk_buff *skb)

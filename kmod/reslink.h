@@ -95,6 +95,11 @@ enum rl_counter {
 	RL_DROP_CROSSING,
 	RL_ADDR_CONFLICTS,
 	RL_DROP_MIDSTREAM,
+	/* traffic: a packets counter, then its bytes counter */
+	RL_PACKETS_ORIG,
+	RL_BYTES_ORIG,
+	RL_PACKETS_REPLY,
+	RL_BYTES_REPLY,
 	RL_NR_COUNTERS
 };
 
@@ -357,6 +362,9 @@ u32 rl_proto_bit(u8 l4proto);		/* RESLINK_PROTO_*, 0 if neither */
 int rl_stats_alloc(struct rl_object *obj);
 void rl_stats_free(struct rl_object *obj);
 void rl_stats_inc(struct rl_object *obj, enum rl_counter c);
+/* Softirqs off: one packet of len bytes, RL_PACKETS_ORIG or _REPLY. */
+void rl_stats_traffic(struct rl_object *obj, enum rl_counter packets,
+		      unsigned int len);
 void rl_stats_read(const struct rl_object *obj, u64 out[RL_NR_COUNTERS]);
 /* False if the object kind has no such count (RESLINK_STATS_A_ACTIVE). */
 bool rl_stats_active(const struct rl_object *obj, u64 *active);

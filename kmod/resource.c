@@ -6,6 +6,7 @@
 
 static const enum rl_counter rl_resource_counters[] = {
 	RL_ADMITTED, RL_DROP_PORT, RL_DROP_NO_TARGET,
+	RL_PACKETS_ORIG, RL_BYTES_ORIG, RL_PACKETS_REPLY, RL_BYTES_REPLY,
 };
 
 static struct rl_addrs *rl_targets(const struct rl_net *rn,

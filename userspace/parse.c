@@ -513,6 +513,10 @@ const char *stat_name(unsigned int attr)
 		[RESLINK_STATS_A_DROP_CROSSING] = "drop_crossing",
 		[RESLINK_STATS_A_ADDR_CONFLICTS] = "addr_conflicts",
 		[RESLINK_STATS_A_DROP_MIDSTREAM] = "drop_midstream",
+		[RESLINK_STATS_A_PACKETS_FROM_CONSUMER] = "packets_from_consumer",
+		[RESLINK_STATS_A_BYTES_FROM_CONSUMER] = "bytes_from_consumer",
+		[RESLINK_STATS_A_PACKETS_TO_CONSUMER] = "packets_to_consumer",
+		[RESLINK_STATS_A_BYTES_TO_CONSUMER] = "bytes_to_consumer",
 	};
 
 	return attr <= RESLINK_STATS_A_MAX ? names[attr] : NULL;

@@ -100,6 +100,25 @@ static void family(const struct collection *c, const char *metric,
 			       c->sets[i].v[attr]);
 }
 
+/* Packets and bytes, by direction. */
+static void traffic(const struct collection *c, const char *metric,
+		    const char *help, unsigned int from, unsigned int to)
+{
+	size_t i;
+
+	printf("# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
+	for (i = 0; i < c->n; i++) {
+		const struct sample_set *s = &c->sets[i];
+
+		if (s->has[from])
+			printf("%s{%s,direction=\"from_consumer\"} %" PRIu64 "\n",
+			       metric, s->labels, s->v[from]);
+		if (s->has[to])
+			printf("%s{%s,direction=\"to_consumer\"} %" PRIu64 "\n",
+			       metric, s->labels, s->v[to]);
+	}
+}
+
 static void drops(const struct collection *c)
 {
 	static const struct {
@@ -146,6 +165,14 @@ int stats_prometheus(void)
 		family(&c, "reslink_active_connections", "gauge",
 		       "An endpoint's connections in conntrack now.",
 		       RESLINK_STATS_A_ACTIVE);
+		traffic(&c, "reslink_packets_total",
+			"Packets of translated connections, open ones included, by direction.",
+			RESLINK_STATS_A_PACKETS_FROM_CONSUMER,
+			RESLINK_STATS_A_PACKETS_TO_CONSUMER);
+		traffic(&c, "reslink_bytes_total",
+			"Bytes (whole IP packets) of translated connections, open ones included, by direction.",
+			RESLINK_STATS_A_BYTES_FROM_CONSUMER,
+			RESLINK_STATS_A_BYTES_TO_CONSUMER);
 		fflush(stdout);
 	}
 	free(c.sets);

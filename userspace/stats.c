@@ -17,7 +17,9 @@ static int usage(FILE *f)
 		"drop-ingress, drop-egress (no allow rule matched), drop-no-target,\n"
 		"drop-snat (no free source port), drop-inbound (new connection to a\n"
 		"gateway address), active (connections in conntrack now), drop-crossing\n"
-		"(a network: a packet routed into another network).\n"
+		"(a network: a packet routed into another network), addr-conflicts,\n"
+		"packets-from-consumer, bytes-from-consumer, packets-to-consumer,\n"
+		"bytes-to-consumer (translated connections, open ones included).\n"
 		"\"prometheus\" prints them all in the Prometheus text format.\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }

@@ -346,6 +346,10 @@
  * DROP_NO_TARGET. Endpoints: ADMITTED, DROP_STATE, DROP_PORT, DROP_INGRESS,
  * DROP_NO_TARGET, DROP_SNAT, ADDR_CONFLICTS, ACTIVE, DROP_MIDSTREAM.
  * Networks: DROP_CROSSING.
+ * Gateways, resources and endpoints also: PACKETS_FROM_CONSUMER,
+ * BYTES_FROM_CONSUMER, PACKETS_TO_CONSUMER, BYTES_TO_CONSUMER, the packets
+ * of their translated connections, open ones included, counted as
+ * conntrack's accounting counts them (whole IP packets, one per skb).
  *
  * Replies and dumps: a *_NEW request is answered with the new object (in a
  * message of the request's command) before its ACK. A dump lists objects in
@@ -546,6 +550,10 @@ enum reslink_stats_attr {
 	RESLINK_STATS_A_DROP_CROSSING,	/* routed into another network */
 	RESLINK_STATS_A_ADDR_CONFLICTS,	/* a host on a link claimed an address */
 	RESLINK_STATS_A_DROP_MIDSTREAM,	/* TCP picked up without its SYN */
+	RESLINK_STATS_A_PACKETS_FROM_CONSUMER,	/* translated connections' */
+	RESLINK_STATS_A_BYTES_FROM_CONSUMER,	/* original direction */
+	RESLINK_STATS_A_PACKETS_TO_CONSUMER,	/* and reply direction, */
+	RESLINK_STATS_A_BYTES_TO_CONSUMER,	/* whole IP packets */
 	__RESLINK_STATS_A_MAX
 };
 
