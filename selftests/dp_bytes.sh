@@ -79,7 +79,7 @@ expect_payload() {
 # A connection through ep2 that stays open: it sends HELD bytes, reads
 # their echo, and waits.
 open_connection() {
-	local i r r0 ct got want stable=0 pf bf pt bt
+	local i r r0 ct= got= want= stable=0 pf bf pt bt
 	in_ns "$NS_P" socat TCP4-LISTEN:9000,reuseaddr,fork EXEC:cat &
 	wait_for_tcp_listen "$NS_P" 9000
 	expect_eq "$(traffic endpoint ep2)" "0 0 0 0" "ep2's traffic before any connection"
