@@ -143,13 +143,14 @@ closed_connections() {
 	sent=$(jq -r '.end.sum_sent.bytes' "$TMPD/iperf.json")
 	say C "iperf3 sent $sent bytes"
 	for ((i = 0; i < 140; i++)); do
-		recs=$(jq -c 'select(.event == "close" and .endpoint == "ep1")' "$LOG" 2>/dev/null || true)
-		(($(grep -c . <<<"$recs") == 2)) && break
+		recs=$(jq -sc 'map(select(.event == "close" and .endpoint == "ep1"))' "$LOG" 2>/dev/null ||
+			echo '[]')
+		[[ $(jq length <<<"$recs") == 2 ]] && break
 		sleep 0.5
 	done
-	(($(grep -c . <<<"$recs") == 2)) || fail "not two close records for ep1 (iperf3's connections): $recs"
-	expect_eq "$(jq -s 'all(.counted)' <<<"$recs")" true "ep1's connections counted by conntrack"
-	sums=$(jq -rs '"\(map(.packets_from_consumer) | add) \(map(.bytes_from_consumer) | add) \(map(.packets_to_consumer) | add) \(map(.bytes_to_consumer) | add)"' <<<"$recs")
+	[[ $(jq length <<<"$recs") == 2 ]] || fail "not two close records for ep1 (iperf3's connections): $recs"
+	expect_eq "$(jq 'all(.counted)' <<<"$recs")" true "ep1's connections counted by conntrack"
+	sums=$(jq -r '"\(map(.packets_from_consumer) | add) \(map(.bytes_from_consumer) | add) \(map(.packets_to_consumer) | add) \(map(.bytes_to_consumer) | add)"' <<<"$recs")
 	rl stats endpoint ep1 >&2
 	expect_eq "$(traffic endpoint ep1)" "$sums" \
 		"ep1's packets and bytes, against the close records of its connections"
