@@ -63,6 +63,12 @@ struct cfg_endpoint {
 	char name[RESLINK_NAME_MAXLEN + 1];
 };
 
+/*
+ * Each kind's array is in id order (a dump's order; sorted again after
+ * loading), searched by bisection; the bindings have a hash index by zone
+ * and address (open addressing, indices into b plus one, 0 for free), so
+ * that matching an event costs the same with 10 endpoints or 100,000.
+ */
 struct cfg {
 	struct cfg_network *nw;
 	struct cfg_gateway *gw;
@@ -70,6 +76,7 @@ struct cfg {
 	struct cfg_endpoint *ep;
 	struct cfg_binding *b;
 	size_t n_nw, n_gw, n_res, n_ep, n_b;
+	size_t *index, index_mask;
 };
 
 /* What a record says besides the conntrack entry's own fields. */
@@ -148,6 +155,7 @@ static void cfg_free(struct cfg *c)
 	free(c->res);
 	free(c->ep);
 	free(c->b);
+	free(c->index);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -271,47 +279,117 @@ static int load_cb(const struct nlmsghdr *nlh, void *data)
 	}
 }
 
+/* Bisection over an array of structs, in id order, whose first member is the id. */
+static const void *find_id(const void *array, size_t n, size_t size,
+			   uint64_t id)
+{
+	size_t lo = 0, hi = n, mid;
+	uint64_t at;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		memcpy(&at, (const char *)array + mid * size, sizeof(at));
+		if (at == id)
+			return (const char *)array + mid * size;
+		if (at < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static const struct cfg_network *find_network(const struct cfg *c,
 					      uint64_t id)
 {
-	size_t i;
-
-	for (i = 0; i < c->n_nw; i++)
-		if (c->nw[i].id == id)
-			return &c->nw[i];
-	return NULL;
+	return find_id(c->nw, c->n_nw, sizeof(*c->nw), id);
 }
 
 static const struct cfg_endpoint *find_endpoint(const struct cfg *c,
 						uint64_t id)
 {
-	size_t i;
-
-	for (i = 0; i < c->n_ep; i++)
-		if (c->ep[i].id == id)
-			return &c->ep[i];
-	return NULL;
+	return find_id(c->ep, c->n_ep, sizeof(*c->ep), id);
 }
 
 static const struct cfg_resource *find_resource(const struct cfg *c,
 						uint64_t id)
 {
-	size_t i;
-
-	for (i = 0; i < c->n_res; i++)
-		if (c->res[i].id == id)
-			return &c->res[i];
-	return NULL;
+	return find_id(c->res, c->n_res, sizeof(*c->res), id);
 }
 
 static const struct cfg_gateway *find_gateway(const struct cfg *c,
 					      uint64_t id)
 {
-	size_t i;
+	return find_id(c->gw, c->n_gw, sizeof(*c->gw), id);
+}
 
-	for (i = 0; i < c->n_gw; i++)
-		if (c->gw[i].id == id)
-			return &c->gw[i];
+static int by_id(const void *a, const void *b)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x < y ? -1 : x > y;
+}
+
+static bool addr_eq(const struct rl_addr *a, const struct rl_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->bytes, b->bytes,
+		       a->family == AF_INET ? 4 : 16);
+}
+
+/* FNV-1a over the zone, the family and the address. */
+static size_t binding_hash(unsigned int zone, const struct rl_addr *a)
+{
+	size_t len = a->family == AF_INET ? 4 : 16, i;
+	uint32_t h = 2166136261u;
+	uint8_t head[5] = {
+		(uint8_t)zone, (uint8_t)(zone >> 8), (uint8_t)(zone >> 16),
+		(uint8_t)(zone >> 24), (uint8_t)a->family,
+	};
+
+	for (i = 0; i < sizeof(head); i++)
+		h = (h ^ head[i]) * 16777619u;
+	for (i = 0; i < len; i++)
+		h = (h ^ a->bytes[i]) * 16777619u;
+	return h;
+}
+
+static int index_bindings(struct cfg *c)
+{
+	size_t cap = 16, i, j;
+
+	while (cap < 2 * c->n_b)
+		cap *= 2;
+	c->index = calloc(cap, sizeof(*c->index));
+	if (!c->index)
+		return -1;
+	c->index_mask = cap - 1;
+	for (i = 0; i < c->n_b; i++) {
+		j = binding_hash(c->b[i].zone, &c->b[i].addr) & c->index_mask;
+		while (c->index[j])
+			j = (j + 1) & c->index_mask;
+		c->index[j] = i + 1;
+	}
+	return 0;
+}
+
+static const struct cfg_binding *find_binding(const struct cfg *c,
+					      unsigned int zone,
+					      const struct rl_addr *a)
+{
+	const struct cfg_binding *b;
+	size_t j;
+
+	if (!c->index)
+		return NULL;
+	for (j = binding_hash(zone, a) & c->index_mask; c->index[j];
+	     j = (j + 1) & c->index_mask) {
+		b = &c->b[c->index[j] - 1];
+		if (b->zone == zone && addr_eq(&b->addr, a))
+			return b;
+	}
 	return NULL;
 }
 
@@ -336,21 +414,22 @@ static int cfg_load(struct monitor *m)
 		cfg_free(&fresh);
 		return ret;
 	}
+	qsort(fresh.nw, fresh.n_nw, sizeof(*fresh.nw), by_id);
+	qsort(fresh.gw, fresh.n_gw, sizeof(*fresh.gw), by_id);
+	qsort(fresh.res, fresh.n_res, sizeof(*fresh.res), by_id);
+	qsort(fresh.ep, fresh.n_ep, sizeof(*fresh.ep), by_id);
 	for (i = 0; i < fresh.n_b; i++) {
 		ep = find_endpoint(&fresh, fresh.b[i].endpoint_id);
 		nw = ep ? find_network(&fresh, ep->network_id) : NULL;
 		fresh.b[i].zone = nw ? nw->zone : 0;
 	}
+	if (index_bindings(&fresh)) {
+		cfg_free(&fresh);
+		return EXIT_KERNEL;
+	}
 	cfg_free(&m->cfg);
 	m->cfg = fresh;
 	return 0;
-}
-
-static bool addr_eq(const struct rl_addr *a, const struct rl_addr *b)
-{
-	return a->family == b->family &&
-	       !memcmp(a->bytes, b->bytes,
-		       a->family == AF_INET ? 4 : 16);
 }
 
 static bool addrs_have(const struct rl_addrs *as, const struct rl_addr *a)
@@ -373,37 +452,34 @@ static bool match(const struct cfg *c, const struct ct_event *ev,
 {
 	unsigned int zone = ev->orig.has_zone ? ev->orig.zone : ev->zone;
 	const struct cfg_resource *res, *group;
+	const struct cfg_binding *b;
 	const struct cfg_endpoint *ep;
 	const struct cfg_network *nw;
 	const struct cfg_gateway *gw;
-	size_t i;
 
-	for (i = 0; i < c->n_b; i++) {
-		if (c->b[i].zone != zone ||
-		    !addr_eq(&c->b[i].addr, &ev->orig.dst))
-			continue;
-		ep = find_endpoint(c, c->b[i].endpoint_id);
-		res = find_resource(c, c->b[i].resource_id);
-		if (!ep || !res)
-			return false;
-		group = res->group_id ? find_resource(c, res->group_id) : NULL;
-		gw = find_gateway(c, res->gateway_id ?: group ? group->gateway_id : 0);
-		nw = find_network(c, ep->network_id);
-		if (!gw || !nw || !addrs_have(res->targets, &ev->reply.src) ||
-		    !addrs_have(gw->addrs, &ev->reply.dst))
-			return false;
-		o->endpoint_id = ep->id;
-		o->resource_id = res->id;
-		o->gateway_id = gw->id;
-		o->network_id = nw->id;
-		o->account = ep->owner;
-		strcpy(o->endpoint, ep->name);
-		strcpy(o->resource, res->name);
-		strcpy(o->gateway, gw->name);
-		strcpy(o->network, nw->name);
-		return true;
-	}
-	return false;
+	b = find_binding(c, zone, &ev->orig.dst);
+	if (!b)
+		return false;
+	ep = find_endpoint(c, b->endpoint_id);
+	res = find_resource(c, b->resource_id);
+	if (!ep || !res)
+		return false;
+	group = res->group_id ? find_resource(c, res->group_id) : NULL;
+	gw = find_gateway(c, res->gateway_id ?: group ? group->gateway_id : 0);
+	nw = find_network(c, ep->network_id);
+	if (!gw || !nw || !addrs_have(res->targets, &ev->reply.src) ||
+	    !addrs_have(gw->addrs, &ev->reply.dst))
+		return false;
+	o->endpoint_id = ep->id;
+	o->resource_id = res->id;
+	o->gateway_id = gw->id;
+	o->network_id = nw->id;
+	o->account = ep->owner;
+	strcpy(o->endpoint, ep->name);
+	strcpy(o->resource, res->name);
+	strcpy(o->gateway, gw->name);
+	strcpy(o->network, nw->name);
+	return true;
 }
 
 /* Decoding ctnetlink messages. */
@@ -823,7 +899,7 @@ static struct mnl_socket *ct_open(void)
 {
 	int one = 1, size = CT_RCVBUF;
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER,
-						 SOCK_CLOEXEC);
+						 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (!nl) {
 		fprintf(stderr, "Error: cannot open a netfilter netlink socket: %s.\n",
@@ -849,6 +925,38 @@ static struct mnl_socket *ct_open(void)
 		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF,
 			   &size, sizeof(size));
 	return nl;
+}
+
+/*
+ * Every event queued on the (non-blocking) socket, one message a read,
+ * then the records in one write: one wakeup and one write for a burst of
+ * events rather than one each.
+ */
+static int ct_drain(struct monitor *m, struct mnl_socket *ct, char *buf,
+		    size_t size)
+{
+	int len, n;
+
+	for (n = 0; n < 4096 && !stop; n++) {
+		len = mnl_socket_recvfrom(ct, buf, size);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == ENOBUFS) {
+				print_overrun(m);
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			fflush(stdout);
+			fprintf(stderr, "Error: reading conntrack events: %s.\n",
+				strerror(errno));
+			return EXIT_KERNEL;
+		}
+		mnl_cb_run(buf, len, 0, 0, ct_cb, m);
+	}
+	fflush(stdout);
+	return 0;
 }
 
 /* Any change: the configuration is read again whole. */
@@ -880,7 +988,7 @@ int monitor_access(int argc, char **argv)
 	struct mnl_socket *ct;
 	struct pollfd pfd[2];
 	size_t i;
-	int ret, len;
+	int ret;
 
 	if (argc > 0 && is_help(argv[0]))
 		return usage(stdout);
@@ -912,6 +1020,7 @@ int monitor_access(int argc, char **argv)
 		goto out_ct;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	print_batch(true);
 	pfd[0].fd = mnl_socket_get_fd(ct);
 	pfd[0].events = POLLIN;
 	pfd[1].fd = genl_events_fd();
@@ -934,23 +1043,14 @@ int monitor_access(int argc, char **argv)
 		}
 		if (!pfd[0].revents)
 			continue;
-		len = mnl_socket_recvfrom(ct, buf, sizeof(buf));
-		if (len < 0) {
-			if (errno == ENOBUFS) {
-				print_overrun(m);
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "Error: reading conntrack events: %s.\n",
-				strerror(errno));
-			ret = EXIT_KERNEL;
+		ret = ct_drain(m, ct, buf, sizeof(buf));
+		if (ret)
 			break;
-		}
-		mnl_cb_run(buf, len, 0, 0, ct_cb, m);
 	}
+	print_batch(false);
 	if (stop)
 		print_summary(m);
+	fflush(stdout);
 out_ct:
 	mnl_socket_close(ct);
 out:

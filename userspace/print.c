@@ -20,6 +20,7 @@ static struct json_object *stack[JSON_DEPTH];
 static int depth;
 static bool streaming;		/* stack[0] is an array, written as it fills */
 static unsigned long streamed;	/* its elements written so far */
+static bool batching;		/* print_batch(): the caller flushes */
 
 static bool json_on(enum output_type t)
 {
@@ -107,7 +108,8 @@ void json_end(void)
 		stream_end();
 	else
 		puts(json_object_to_json_string_ext(stack[0], json_flags()));
-	fflush(stdout);
+	if (!batching)
+		fflush(stdout);
 	json_object_put(stack[0]);
 	depth = 0;
 }
@@ -196,8 +198,13 @@ void print_nl(void)
 		putchar('\n');
 }
 
+void print_batch(bool on)
+{
+	batching = on;
+}
+
 void print_flush_line(void)
 {
-	if (!opts.json)
+	if (!opts.json && !batching)
 		fflush(stdout);
 }

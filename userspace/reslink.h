@@ -281,6 +281,8 @@ void print_bool(enum output_type t, const char *key, const char *fmt,
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_nl(void);
 void print_flush_line(void);
+/* On: records are not flushed one by one; the caller flushes stdout. */
+void print_batch(bool on);
 
 /* holder.c: name what holds an address the kernel refuses as in use. */
 void explain_addrs(const struct rl_addrs *addrs,
