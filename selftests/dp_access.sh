@@ -97,13 +97,15 @@ start_monitor() {
 	fail "reslink monitor access did not subscribe to conntrack events"
 }
 
-# record EVENT SOURCE_PORT [TRIES]: the record of that event for the
-# consumer's source port, waiting up to TRIES tenths of a second.
+# record EVENT SOURCE_PORT [TRIES]: the first record of that event for the
+# consumer's source port, waiting up to TRIES tenths of a second. (A
+# segment the consumer retransmits after an idle timeout starts a second
+# entry from the same port, which the provider resets.)
 record() {
 	local i r
 	for ((i = 0; i < ${3:-50}; i++)); do
-		r=$(jq -c --arg e "$1" --arg s "10.0.0.10:$2" \
-			'select(.event == $e and .source == $s)' "$LOG" 2>/dev/null) || true
+		r=$(jq -sc --arg e "$1" --arg s "10.0.0.10:$2" \
+			'map(select(.event == $e and .source == $s)) | first // empty' "$LOG" 2>/dev/null) || true
 		[[ -n $r ]] && { echo "$r"; return 0; }
 		sleep 0.1
 	done
