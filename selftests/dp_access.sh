@@ -311,7 +311,7 @@ metrics() {
 	expect_eq "$(sed -n 's/^reslink_admitted_total{kind="endpoint",name="ep1",id="vpce-[0-9a-f]*",account="000000000111",network="default"} //p' "$TMPD/metrics")" \
 		"$want" "reslink_admitted_total of ep1"
 	expect_eq "$(grep -c '^reslink_dropped_total{kind="endpoint",name="ep3",.*,reason="[a-z_]*"} 0$' "$TMPD/metrics")" \
-		5 "ep3's drop reasons"
+		6 "ep3's drop reasons (state, port, ingress, no_target, snat, midstream)"
 	expect_eq "$(grep -c '^reslink_active_connections{kind="endpoint",' "$TMPD/metrics")" \
 		3 "endpoints with an active gauge"
 }
