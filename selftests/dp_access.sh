@@ -82,21 +82,6 @@ short_timeouts() {
 		net.netfilter.nf_conntrack_udp_timeout_stream=2
 }
 
-start_monitor() {
-	local i
-	LOG=$TMPD/access.json
-	say F "reslink -j monitor access > $LOG &"
-	ip netns exec "$NS_F" "$RESLINK" -j monitor access >"$LOG" 2>"$TMPD/access.err" &
-	MON=$!
-	# Listening once its netfilter socket has joined the conntrack groups.
-	for ((i = 0; i < 100; i++)); do
-		ip netns exec "$NS_F" awk '$2 == 12 && $4 != "00000000" { f = 1 } END { exit !f }' \
-			/proc/net/netlink && return 0
-		sleep 0.1
-	done
-	fail "reslink monitor access did not subscribe to conntrack events"
-}
-
 # record EVENT SOURCE_PORT [TRIES]: the first record of that event for the
 # consumer's source port, waiting up to TRIES tenths of a second. (A
 # segment the consumer retransmits after an idle timeout starts a second
@@ -322,7 +307,7 @@ mark=$(klog_mark dp_access)
 short_timeouts
 echo_servers
 objects
-start_monitor
+start_access_monitor
 tcp_closed
 udp_timeout
 tcp_idle_timeout

@@ -34,19 +34,9 @@ objects() {
 # say what conntrack counted for each closed connection. TIME_WAIT and
 # CLOSE last a second, so that they come within the test.
 start_monitor() {
-	local i
 	f sysctl -q -w net.netfilter.nf_conntrack_tcp_timeout_time_wait=1 \
 		net.netfilter.nf_conntrack_tcp_timeout_close=1
-	LOG=$TMPD/access.json
-	say F "reslink -j monitor access > $LOG &"
-	ip netns exec "$NS_F" "$RESLINK" -j monitor access >"$LOG" 2>"$TMPD/access.err" &
-	MON=$!
-	for ((i = 0; i < 100; i++)); do
-		ip netns exec "$NS_F" awk '$2 == 12 && $4 != "00000000" { f = 1 } END { exit !f }' \
-			/proc/net/netlink && break
-		sleep 0.1
-	done
-	((i < 100)) || fail "reslink monitor access did not subscribe to conntrack events"
+	start_access_monitor
 	expect_eq "$(ip netns exec "$NS_F" sysctl -n net.netfilter.nf_conntrack_acct)" 1 \
 		"conntrack accounting, turned on by the monitor"
 }

@@ -196,6 +196,23 @@ start_traffic() {
 	flowing "$TMPD/udp" || fail "the UDP stream does not flow"
 }
 
+# start_access_monitor: "reslink -j monitor access" in the fabric, its
+# records in $LOG, its pid in $MON; returns once its netfilter socket has
+# joined the conntrack groups, so that no event is missed.
+start_access_monitor() {
+	local i
+	LOG=$TMPD/access.json
+	say F "reslink -j monitor access > $LOG &"
+	ip netns exec "$NS_F" "$RESLINK" -j monitor access >"$LOG" 2>"$TMPD/access.err" &
+	MON=$!
+	for ((i = 0; i < 100; i++)); do
+		ip netns exec "$NS_F" awk '$2 == 12 && $4 != "00000000" { f = 1 } END { exit !f }' \
+			/proc/net/netlink && return 0
+		sleep 0.1
+	done
+	fail "reslink monitor access did not subscribe to conntrack events"
+}
+
 # Kills this test's servers and clients, keeping the namespaces.
 stop_traffic() {
 	local ns pids
