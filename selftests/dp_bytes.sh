@@ -69,7 +69,7 @@ expect_payload() {
 # A connection through ep2 that stays open: it sends HELD bytes, reads
 # their echo, and waits.
 open_connection() {
-	local i r r0 ct= got= want= stable=0 pf bf pt bt
+	local i r r0 ct='' got='' want='' stable=0 pf bf pt bt
 	in_ns "$NS_P" socat TCP4-LISTEN:9000,reuseaddr,fork EXEC:cat &
 	wait_for_tcp_listen "$NS_P" 9000
 	expect_eq "$(traffic endpoint ep2)" "0 0 0 0" "ep2's traffic before any connection"
@@ -125,13 +125,14 @@ time.sleep(3600)
 # headers, they are what iperf3 sent, its 37-byte cookie and what the
 # control connection carried (its parameters and results: under 8 KiB).
 closed_connections() {
-	local sent i r0 r recs sums pf bf pt bt extra
+	local sent received i r0 r recs sums pf bf pt bt extra
 	in_ns "$NS_P" iperf3 -s -1 -p 9001 &
 	wait_for_tcp_listen "$NS_P" 9001
 	r0=$(($(retrans "$NS_C") + $(retrans "$NS_P")))
 	c iperf3 -c "$EP4" -p 9001 -n 2M -J >"$TMPD/iperf.json"
 	sent=$(jq -r '.end.sum_sent.bytes' "$TMPD/iperf.json")
-	say C "iperf3 sent $sent bytes"
+	received=$(jq -r '.end.sum_received.bytes' "$TMPD/iperf.json")
+	say C "iperf3 sent $sent bytes, its server read $received"
 	for ((i = 0; i < 140; i++)); do
 		recs=$(jq -sc 'map(select(.event == "close" and .endpoint == "ep1"))' "$LOG" 2>/dev/null ||
 			echo '[]')
@@ -146,10 +147,13 @@ closed_connections() {
 		"ep1's packets and bytes, against the close records of its connections"
 	read -r pf bf pt bt <<<"$sums"
 	r=$(($(retrans "$NS_C") + $(retrans "$NS_P") - r0))
+	# iperf3's server may end the data connection with a reset while data
+	# is still on its way, which is then never delivered: what the fabric
+	# forwarded lies between what the server read and what the client sent.
 	extra=$(($(payload "$pf" "$bf" 2) - sent - 37))
 	say F "closed connections: $pf/$pt packets, $bf/$bt bytes; $extra bytes from the consumer beyond iperf3's data and cookie, $r retransmitted segments"
-	((extra >= 0 && extra <= 8192 + r * 1500)) ||
-		fail "ep1's payload from the consumer: $((extra + sent + 37)), want $sent + 37 + at most 8 KiB of control"
+	((extra + sent >= received && extra <= 8192 + r * 1500)) ||
+		fail "ep1's payload from the consumer: $((extra + sent + 37)), want from $received (read by the server) to $sent (sent) + 37 + at most 8 KiB of control"
 	extra=$(payload "$pt" "$bt" 2)
 	((extra >= 0 && extra <= 8192 + r * 1500)) ||
 		fail "ep1's payload to the consumer: $extra, want at most 8 KiB of control"
