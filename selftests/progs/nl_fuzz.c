@@ -2390,8 +2390,11 @@ static bool in_prefix(const struct addr *a, const struct addr *p, uint8_t len)
 	return true;
 }
 
-/* Counters each kind reports (uapi: "Statistics"). */
-static const unsigned int nr_counters[NR_KINDS] = { 5, 3, 8 };
+/*
+ * Counters each kind reports (uapi: "Statistics"): gateways 5, resources 3,
+ * endpoints 9, each with the 4 packet and byte counters on top.
+ */
+static const unsigned int nr_counters[NR_KINDS] = { 5 + 4, 3 + 4, 9 + 4 };
 
 static void check_object_refs(const struct state *s, const struct object *o)
 {
