@@ -33,29 +33,6 @@ const char *rl_addr_use_msg(enum rl_addr_use use)
 	return rl_addr_use_msgs[use];
 }
 
-/* Targets are addresses of the network of the resource's gateway. */
-static bool rl_addr_is_target(struct rl_net *rn, const struct rl_network *nw,
-			      const struct rl_addr *addr)
-{
-	const struct rl_object *obj;
-	const struct rl_addrs *t;
-	unsigned int i;
-
-	list_for_each_entry(obj, &rn->objects[RL_RESOURCE], list) {
-		const struct rl_resource *res;
-
-		res = container_of(obj, struct rl_resource, obj);
-		if (res->gateway->network != nw)
-			continue;
-		t = rcu_dereference_protected(res->targets,
-					      lockdep_is_held(&rn->lock));
-		for (i = 0; i < t->n; i++)
-			if (!memcmp(&t->a[i], addr, sizeof(*addr)))
-				return true;
-	}
-	return false;
-}
-
 typedef bool (*rl_ifaddr_fn)(const struct rl_addr *a, const void *arg);
 
 /*
@@ -216,7 +193,8 @@ enum rl_addr_use rl_addr_use(struct rl_net *rn, const struct rl_network *nw,
 	lockdep_assert_held(&rn->lock);
 	if (rl_lookup_taken(rn, nw->zone, addr))
 		return RL_ADDR_BOUND;
-	if (rl_addr_is_target(rn, nw, addr))
+	/* Targets are addresses of the network of the resource's gateway. */
+	if (rl_target_taken(rn, nw->zone, addr))
 		return RL_ADDR_TARGET;
 	if (rl_addr_on_iface(rn, nw, addr))
 		return RL_ADDR_IFACE;

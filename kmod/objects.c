@@ -184,6 +184,15 @@ void rl_gateway_free(struct rl_gateway *gw)
 	kfree(gw);
 }
 
+/* A published resource's targets leave the target table. */
+void rl_resource_unlink_targets(struct rl_net *rn, struct rl_resource *res)
+{
+	const struct rl_addrs *t;
+
+	t = rcu_dereference_protected(res->targets, lockdep_is_held(&rn->lock));
+	rl_targets_unlink(rn, res->gateway->network->zone, t, t->n);
+}
+
 void rl_resource_free(struct rl_resource *res)
 {
 	kfree(rcu_dereference_protected(res->targets, true));
@@ -224,6 +233,7 @@ void rl_objects_flush(struct rl_net *rn)
 	list_for_each_entry_safe_reverse(obj, tmp, &rn->objects[RL_RESOURCE],
 					 list) {
 		res = container_of(obj, struct rl_resource, obj);
+		rl_resource_unlink_targets(rn, res);
 		rl_object_unpublish(rn, obj);
 		rl_resource_free(res);
 	}

@@ -245,6 +245,7 @@ struct rl_net {
 	struct rhashtable names[RL_NR_KINDS];
 	struct rhashtable ids;		/* every object by id */
 	struct rhashtable addrs;	/* struct rl_binding by address */
+	struct rhashtable targets;	/* resources' targets (lookup.c) */
 	bool hooks_registered;
 	/* Counts under lock, against limits the sysctls set (sysctl.c). */
 	unsigned int nr_objects[RL_NR_KINDS];
@@ -298,6 +299,7 @@ void rl_bindings_unlink(struct rl_net *rn, struct rl_binding **b,
 			unsigned int n);
 void rl_bindings_free(struct rl_binding **b, unsigned int n);
 void rl_gateway_free(struct rl_gateway *gw);
+void rl_resource_unlink_targets(struct rl_net *rn, struct rl_resource *res);
 void rl_resource_free(struct rl_resource *res);
 void rl_endpoint_free(struct rl_endpoint *ep);
 void rl_network_free(struct rl_network *nw);
@@ -324,6 +326,14 @@ struct rl_binding *rl_lookup(struct rl_net *rn, u16 zone,
 bool rl_lookup_taken(struct rl_net *rn, u16 zone, const struct rl_addr *addr);
 int rl_lookup_insert(struct rl_net *rn, struct rl_binding *b);
 void rl_lookup_remove(struct rl_net *rn, struct rl_binding *b);
+/*
+ * Control plane: the targets of the resources of a network (zone), counted,
+ * so that two resources may share one.
+ */
+bool rl_target_taken(struct rl_net *rn, u16 zone, const struct rl_addr *addr);
+int rl_targets_link(struct rl_net *rn, u16 zone, const struct rl_addrs *t);
+void rl_targets_unlink(struct rl_net *rn, u16 zone, const struct rl_addrs *t,
+		       unsigned int n);
 
 /* nat.c */
 int rl_nat_register(struct net *net);

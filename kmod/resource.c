@@ -275,9 +275,13 @@ int rl_resource_new(struct rl_req *req)
 		ret = -ENOMEM;
 		goto err_plan;
 	}
-	ret = rl_object_publish(req->rn, &res->obj);
+	ret = rl_targets_link(req->rn, res->gateway->network->zone,
+			      rl_targets(req->rn, res));
 	if (ret)
 		goto err_reply;
+	ret = rl_object_publish(req->rn, &res->obj);
+	if (ret)
+		goto err_targets;
 	rl_resource_link(res);
 	if (plan)
 		rl_child_commit(req, res, plan);
@@ -287,6 +291,8 @@ int rl_resource_new(struct rl_req *req)
 	kvfree(plan);
 	return rl_reply_send(req, reply, &res->obj);
 
+err_targets:
+	rl_resource_unlink_targets(req->rn, res);
 err_reply:
 	nlmsg_free(reply);
 err_plan:
@@ -337,6 +343,7 @@ int rl_resource_del(struct rl_req *req)
 	if (ret)
 		return ret;
 	rl_notify(req, obj, RESLINK_CMD_RESOURCE_DEL);
+	rl_resource_unlink_targets(req->rn, res);
 	rl_object_unpublish(req->rn, obj);
 	if (res->group)
 		rl_child_unmap(res);
@@ -452,8 +459,14 @@ int rl_resource_set(struct rl_req *req)
 	for (i = 0; i < old->n; i++)
 		if (!rl_addrs_has(new, &old->a[i]))
 			removed->a[removed->n++] = old->a[i];
+	ret = rl_targets_link(req->rn, res->gateway->network->zone, new);
+	if (ret) {
+		kfree(removed);
+		goto err_new;
+	}
 
 	rcu_assign_pointer(res->targets, new);
+	rl_targets_unlink(req->rn, res->gateway->network->zone, old, old->n);
 	if (dns)
 		nla_strscpy(res->dns_name, dns, sizeof(res->dns_name));
 	req->rn->generation++;
