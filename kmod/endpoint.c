@@ -448,7 +448,7 @@ int rl_endpoint_new(struct rl_req *req)
 	ep->ingress = &rl_no_rules;
 	/* Nothing passes until the endpoint is complete. */
 	ep->state = RESLINK_STATE_UNSPEC;
-	ret = rl_object_setup(&ep->obj, RL_ENDPOINT,
+	ret = rl_object_setup(rn, &ep->obj, RL_ENDPOINT,
 			      nla_data(attrs[RESLINK_A_NAME]), req->account);
 	if (ret)
 		goto err_free;

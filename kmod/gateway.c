@@ -48,7 +48,7 @@ int rl_gateway_new(struct rl_req *req)
 		return -ENOMEM;
 	gw->network = nw;
 	gw->egress = &rl_no_rules;
-	ret = rl_object_setup(&gw->obj, RL_GATEWAY,
+	ret = rl_object_setup(req->rn, &gw->obj, RL_GATEWAY,
 			      nla_data(attrs[RESLINK_A_NAME]), req->account);
 	if (ret)
 		goto err_free;

@@ -26,7 +26,8 @@ int rl_networks_init(struct rl_net *rn)
 	INIT_WORK(&rn->cut_work, rl_networks_cut_work);
 	xa_init(&rn->vrfs);
 	xa_init_flags(&rn->zones, XA_FLAGS_ALLOC1);
-	ret = rl_object_setup(&nw->obj, RL_NETWORK, RESLINK_NETWORK_DEFAULT, 0);
+	ret = rl_object_setup(rn, &nw->obj, RL_NETWORK,
+			      RESLINK_NETWORK_DEFAULT, 0);
 	if (ret)
 		return ret;
 	/* Never in the lists and tables: rl_object_by_*() know it. */
@@ -114,7 +115,7 @@ int rl_network_new(struct rl_req *req)
 	nw = kzalloc(sizeof(*nw), RL_GFP);
 	if (!nw)
 		return -ENOMEM;
-	ret = rl_object_setup(&nw->obj, RL_NETWORK,
+	ret = rl_object_setup(req->rn, &nw->obj, RL_NETWORK,
 			      nla_data(req->attrs[RESLINK_A_NAME]),
 			      req->account);
 	if (ret)

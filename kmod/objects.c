@@ -31,6 +31,7 @@ int rl_objects_init(struct rl_net *rn)
 
 	rn->next_id = 1;
 	rn->generation = 1;
+	rl_stats_pool_init(&rn->stats_pool);
 	for (kind = 0; kind < RL_NR_KINDS; kind++) {
 		INIT_LIST_HEAD(&rn->objects[kind]);
 		ret = rhashtable_init(&rn->names[kind], &rl_name_params);
@@ -45,6 +46,7 @@ int rl_objects_init(struct rl_net *rn)
 err_names:
 	while (--kind >= 0)
 		rhashtable_destroy(&rn->names[kind]);
+	rl_stats_pool_exit(&rn->stats_pool);
 	return ret;
 }
 
@@ -55,10 +57,11 @@ void rl_objects_exit(struct rl_net *rn)
 	rhashtable_destroy(&rn->ids);
 	for (kind = 0; kind < RL_NR_KINDS; kind++)
 		rhashtable_destroy(&rn->names[kind]);
+	rl_stats_pool_exit(&rn->stats_pool);
 }
 
-int rl_object_setup(struct rl_object *obj, enum rl_kind kind,
-		    const char *name, u64 owner)
+int rl_object_setup(struct rl_net *rn, struct rl_object *obj,
+		    enum rl_kind kind, const char *name, u64 owner)
 {
 	INIT_LIST_HEAD(&obj->list);
 	obj->kind = kind;
@@ -66,7 +69,7 @@ int rl_object_setup(struct rl_object *obj, enum rl_kind kind,
 	/* The name is a hash key compared with memcmp: zero padding. */
 	memset(obj->name, 0, sizeof(obj->name));
 	strscpy(obj->name, name, sizeof(obj->name));
-	return rl_stats_alloc(obj);
+	return rl_stats_alloc(&rn->stats_pool, obj);
 }
 
 /*

@@ -118,6 +118,15 @@ struct rl_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
+struct rl_stats_block;
+
+/* stats.c: the blocks that objects' counters are slots of. */
+struct rl_stats_pool {
+	struct mutex lock;		/* the lists and the blocks' slots */
+	struct list_head partial;	/* blocks with a free slot */
+	struct list_head full;
+};
+
 enum rl_kind {
 	RL_GATEWAY,
 	RL_RESOURCE,
@@ -137,7 +146,8 @@ struct rl_object {
 	char name[RESLINK_NAME_MAXLEN + 1];
 	char ifname[IFNAMSIZ];		/* "" if none */
 	unsigned int users;		/* objects pointing here; under lock */
-	struct rl_pcpu_stats __percpu *stats;
+	struct rl_pcpu_stats __percpu *stats;	/* a slot of stats_block */
+	struct rl_stats_block *stats_block;
 };
 
 /*
@@ -262,6 +272,7 @@ struct rl_net {
 	bool cuts_pending;
 	struct work_struct cut_work;
 	char dns_suffix[RESLINK_DNS_SUFFIX_MAXLEN + 1];	/* dns.c */
+	struct rl_stats_pool stats_pool;
 };
 
 extern unsigned int rl_net_id;
@@ -285,8 +296,8 @@ void rl_sysctl_exit(struct rl_net *rn);
 int rl_objects_init(struct rl_net *rn);
 void rl_objects_exit(struct rl_net *rn);
 void rl_objects_flush(struct rl_net *rn);
-int rl_object_setup(struct rl_object *obj, enum rl_kind kind,
-		    const char *name, u64 owner);
+int rl_object_setup(struct rl_net *rn, struct rl_object *obj,
+		    enum rl_kind kind, const char *name, u64 owner);
 int rl_object_publish(struct rl_net *rn, struct rl_object *obj);
 void rl_object_unpublish(struct rl_net *rn, struct rl_object *obj);
 struct rl_object *rl_object_by_name(struct rl_net *rn, enum rl_kind kind,
@@ -369,7 +380,9 @@ bool rl_prefix_contains(const struct rl_prefix *p, const struct rl_addr *addr);
 u32 rl_proto_bit(u8 l4proto);		/* RESLINK_PROTO_*, 0 if neither */
 
 /* stats.c */
-int rl_stats_alloc(struct rl_object *obj);
+void rl_stats_pool_init(struct rl_stats_pool *pool);
+void rl_stats_pool_exit(struct rl_stats_pool *pool);
+int rl_stats_alloc(struct rl_stats_pool *pool, struct rl_object *obj);
 void rl_stats_free(struct rl_object *obj);
 void rl_stats_inc(struct rl_object *obj, enum rl_counter c);
 /* Softirqs off: one packet of len bytes, RL_PACKETS_ORIG or _REPLY. */

@@ -219,7 +219,7 @@ int rl_resource_new(struct rl_req *req)
 	res->type = nla_get_u8(attrs[RESLINK_A_TYPE]);
 	res->protocols = RESLINK_PROTO_TCP;
 	res->idle_timeout = RESLINK_IDLE_TIMEOUT_DEFAULT;
-	ret = rl_object_setup(&res->obj, RL_RESOURCE,
+	ret = rl_object_setup(req->rn, &res->obj, RL_RESOURCE,
 			      nla_data(attrs[RESLINK_A_NAME]), req->account);
 	if (ret)
 		goto err_free;

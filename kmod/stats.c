@@ -4,26 +4,113 @@
  * current CPU's copy; readers sum the copies.
  */
 #include <linux/percpu.h>
+#include <linux/slab.h>
 #include <linux/u64_stats_sync.h>
 
 #include "reslink.h"
 
-int rl_stats_alloc(struct rl_object *obj)
+/*
+ * The counters come from blocks of RL_STATS_PER_BLOCK objects' worth, one
+ * per-CPU allocation each: the per-CPU allocator searches its chunks on
+ * every call, which made it the largest cost of creating an endpoint.
+ */
+#define RL_STATS_PER_BLOCK	64
+
+struct rl_stats_block {
+	struct list_head node;		/* in pool->partial or pool->full */
+	struct rl_stats_pool *pool;
+	struct rl_pcpu_stats __percpu *stats;
+	unsigned int nr_used;
+	DECLARE_BITMAP(used, RL_STATS_PER_BLOCK);
+};
+
+void rl_stats_pool_init(struct rl_stats_pool *pool)
 {
+	mutex_init(&pool->lock);
+	INIT_LIST_HEAD(&pool->partial);
+	INIT_LIST_HEAD(&pool->full);
+}
+
+/* Every object's counters have been freed. */
+void rl_stats_pool_exit(struct rl_stats_pool *pool)
+{
+	WARN_ON(!list_empty(&pool->partial) || !list_empty(&pool->full));
+	mutex_destroy(&pool->lock);
+}
+
+static struct rl_stats_block *rl_stats_block_new(struct rl_stats_pool *pool)
+{
+	struct rl_stats_block *blk;
+
+	blk = kzalloc(sizeof(*blk), RL_GFP);
+	if (!blk)
+		return NULL;
+	blk->stats = __alloc_percpu_gfp(RL_STATS_PER_BLOCK *
+					sizeof(struct rl_pcpu_stats),
+					__alignof__(struct rl_pcpu_stats),
+					RL_GFP);
+	if (!blk->stats) {
+		kfree(blk);
+		return NULL;
+	}
+	blk->pool = pool;
+	list_add(&blk->node, &pool->partial);
+	return blk;
+}
+
+int rl_stats_alloc(struct rl_stats_pool *pool, struct rl_object *obj)
+{
+	struct rl_stats_block *blk;
+	struct rl_pcpu_stats *s;
+	unsigned int slot;
 	int cpu;
 
-	obj->stats = alloc_percpu_gfp(struct rl_pcpu_stats, RL_GFP);
-	if (!obj->stats)
+	mutex_lock(&pool->lock);
+	blk = list_first_entry_or_null(&pool->partial, struct rl_stats_block,
+				       node);
+	if (!blk)
+		blk = rl_stats_block_new(pool);
+	if (!blk) {
+		mutex_unlock(&pool->lock);
 		return -ENOMEM;
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(obj->stats, cpu)->syncp);
+	}
+	slot = find_first_zero_bit(blk->used, RL_STATS_PER_BLOCK);
+	__set_bit(slot, blk->used);
+	if (++blk->nr_used == RL_STATS_PER_BLOCK)
+		list_move(&blk->node, &pool->full);
+	mutex_unlock(&pool->lock);
+
+	obj->stats_block = blk;
+	obj->stats = blk->stats + slot;
+	/* A slot may have been another object's. */
+	for_each_possible_cpu(cpu) {
+		s = per_cpu_ptr(obj->stats, cpu);
+		memset(s, 0, sizeof(*s));
+		u64_stats_init(&s->syncp);
+	}
 	return 0;
 }
 
 /* Once no packet path reader can reach the object any more. */
 void rl_stats_free(struct rl_object *obj)
 {
-	free_percpu(obj->stats);
+	struct rl_stats_block *blk = obj->stats_block;
+	struct rl_stats_pool *pool;
+
+	if (!blk)
+		return;
+	pool = blk->pool;
+	mutex_lock(&pool->lock);
+	__clear_bit(obj->stats - blk->stats, blk->used);
+	if (blk->nr_used-- == RL_STATS_PER_BLOCK)
+		list_move(&blk->node, &pool->partial);
+	if (!blk->nr_used) {
+		list_del(&blk->node);
+		free_percpu(blk->stats);
+		kfree(blk);
+	}
+	mutex_unlock(&pool->lock);
+	obj->stats_block = NULL;
 	obj->stats = NULL;
 }
 
