@@ -8,7 +8,8 @@
 # holds the fabric's own address on the link; in IPv4 and IPv6. Free
 # addresses next to them are taken. The other way round, a resource's
 # target (added, or resolved again) that is an endpoint's or gateway's
-# address in its gateway's network is refused.
+# address in its gateway's network is refused. A target stays refused while
+# any resource has it, and is free once none has (deleted, resolved again).
 #
 #   $NS_C consumer           $NS_F fabric (reslink state)           $NS_P provider
 #   +--------------+         +---------------------------+          +--------------+
@@ -209,4 +210,23 @@ rl endpoint add n6 resource web network tenant addr 10.0.0.3
 rl resource add r2 type single gateway gw1 ip 10.0.0.3 port 8080
 expect_eq "$(rl -j resource show r2 | jq -r '.[0].targets | join(" ")')" 10.0.0.3 \
 	"r2's targets"
+
+say "" "a target is refused while any resource has it, free once none has"
+echo "10.1.0.30 db.internal" >"/etc/netns/$NS_P/hosts"
+rl resource add s1 type single gateway gw1 ip 10.1.0.30 port 8080
+rl resource add s2 type single gateway gw1 dns db.internal resolve-netns "$NS_P" port 8080
+rl resource del s1
+refused "is a target of a resource (s2)" \
+	endpoint add t1 resource web addr 10.1.0.30
+say "" "... resolved again: the new target is refused, the old one is free"
+echo "10.1.0.31 db.internal" >"/etc/netns/$NS_P/hosts"
+rl resource resolve s2 resolve-netns "$NS_P"
+refused "is a target of a resource (s2)" \
+	endpoint add t1 resource web addr 10.1.0.31
+rl endpoint add t1 resource web addr 10.1.0.30
+say "" "... deleted: its target is free"
+rl resource del s2
+rl endpoint add t2 resource web addr 10.1.0.31
+expect_eq "$(rl -j endpoint show t1 | jq -r '.[0].addrs | join(" ")')" 10.1.0.30 "t1's address"
+expect_eq "$(rl -j endpoint show t2 | jq -r '.[0].addrs | join(" ")')" 10.1.0.31 "t2's address"
 exit 0
