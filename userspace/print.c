@@ -6,10 +6,15 @@
  * document that is an array of objects (a listing) is streamed: each object
  * is written and freed as soon as it is closed, so that a listing of any
  * length takes the memory of one object; other documents are written
- * whole by json_end().
+ * whole by json_end(). A line record (json_begin_line(), the access log's)
+ * is formatted straight into a buffer instead, without json-c's objects:
+ * one per connection at thousands a second.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <json-c/json.h>
 
 #include "reslink.h"
@@ -21,6 +26,16 @@ static int depth;
 static bool streaming;		/* stack[0] is an array, written as it fills */
 static unsigned long streamed;	/* its elements written so far */
 static bool batching;		/* print_batch(): the caller flushes */
+
+/*
+ * A line record, formatted directly: its text, and per level whether the
+ * next member is due a comma and whether the level is an array.
+ */
+static bool direct;
+static char *line;
+static size_t line_len, line_cap;
+static bool line_oom;
+static bool line_sep[JSON_DEPTH], line_array[JSON_DEPTH];
 
 static bool json_on(enum output_type t)
 {
@@ -54,6 +69,121 @@ static int json_flags(void)
 	return JSON_C_TO_STRING_NOSLASHESCAPE |
 	       (opts.pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
 			    : JSON_C_TO_STRING_PLAIN);
+}
+
+static void line_put(const char *s, size_t n)
+{
+	char *grown;
+	size_t cap;
+
+	if (line_len + n > line_cap) {
+		for (cap = line_cap ? line_cap : 1024; cap < line_len + n; cap *= 2)
+			;
+		grown = realloc(line, cap);
+		if (!grown) {
+			line_oom = true;
+			return;
+		}
+		line = grown;
+		line_cap = cap;
+	}
+	memcpy(line + line_len, s, n);
+	line_len += n;
+}
+
+/* A JSON string, escaped as json-c escapes it (NOSLASHESCAPE). */
+static void line_str(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	char esc[6] = "\\u00";
+
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c >= ' ' && c != '"' && c != '\\')
+			continue;
+		line_put(run, s - run);
+		run = s + 1;
+		switch (c) {
+		case '"': line_put("\\\"", 2); break;
+		case '\\': line_put("\\\\", 2); break;
+		case '\b': line_put("\\b", 2); break;
+		case '\f': line_put("\\f", 2); break;
+		case '\n': line_put("\\n", 2); break;
+		case '\r': line_put("\\r", 2); break;
+		case '\t': line_put("\\t", 2); break;
+		default:
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			line_put(esc, 6);
+		}
+	}
+	line_put(run, s - run);
+}
+
+/* The member's key (none in an array), after a comma when one is due. */
+static void line_key(const char *key)
+{
+	if (line_sep[depth - 1])
+		line_put(",", 1);
+	line_sep[depth - 1] = true;
+	if (line_array[depth - 1])
+		return;
+	line_put("\"", 1);
+	line_str(key);
+	line_put("\":", 2);
+}
+
+static void line_value(const char *key, const char *text)
+{
+	line_key(key);
+	line_put(text, strlen(text));
+}
+
+static void line_open(const char *key, const char *bracket)
+{
+	line_key(key);
+	line_put(bracket, 1);
+	if (depth < JSON_DEPTH) {
+		line_sep[depth] = false;
+		line_array[depth++] = *bracket == '[';
+	}
+}
+
+/*
+ * One object on one line, as json_begin(false) and json_end() would write
+ * it without --pretty, but formatted directly; with --pretty, json-c's.
+ */
+void json_begin_line(void)
+{
+	if (!opts.json)
+		return;
+	if (opts.pretty) {
+		json_begin(false);
+		return;
+	}
+	direct = true;
+	line_len = 0;
+	line_oom = false;
+	depth = 1;
+	line_sep[0] = false;
+	line_array[0] = false;
+	streaming = false;
+	line_put("{", 1);
+}
+
+static void line_end(void)
+{
+	line_put("}\n", 2);
+	if (line_oom)
+		fprintf(stderr, "Error: out of memory: a record was not printed.\n");
+	else
+		fwrite(line, 1, line_len, stdout);
+	if (!batching)
+		fflush(stdout);
+	direct = false;
+	depth = 0;
 }
 
 void json_begin(bool array)
@@ -104,6 +234,10 @@ void json_end(void)
 {
 	if (!opts.json || !depth)
 		return;
+	if (direct) {
+		line_end();
+		return;
+	}
 	if (streaming)
 		stream_end();
 	else
@@ -119,6 +253,11 @@ void json_discard(void)
 {
 	if (!depth)
 		return;
+	if (direct) {
+		direct = false;
+		depth = 0;
+		return;
+	}
 	if (streaming && streamed) {
 		stream_end();
 		fflush(stdout);
@@ -129,13 +268,18 @@ void json_discard(void)
 
 void open_json_object(const char *key)
 {
-	if (json_on(PRINT_JSON))
+	if (json_on(PRINT_JSON) && direct)
+		line_open(key, "{");
+	else if (json_on(PRINT_JSON))
 		push(key, json_object_new_object());
 }
 
 void close_json_object(void)
 {
-	if (json_on(PRINT_JSON) && depth > 1) {
+	if (json_on(PRINT_JSON) && direct && depth > 1) {
+		depth--;
+		line_put("}", 1);
+	} else if (json_on(PRINT_JSON) && depth > 1) {
 		depth--;
 		if (streaming && depth == 1)
 			stream_element();
@@ -144,38 +288,57 @@ void close_json_object(void)
 
 void open_json_array(enum output_type t, const char *key)
 {
-	if (json_on(t))
+	if (json_on(t) && direct)
+		line_open(key, "[");
+	else if (json_on(t))
 		push(key, json_object_new_array());
 }
 
 void close_json_array(enum output_type t)
 {
-	if (json_on(t) && depth > 1)
+	if (json_on(t) && depth > 1) {
 		depth--;
+		if (direct)
+			line_put("]", 1);
+	}
 }
 
 void print_string(enum output_type t, const char *key, const char *fmt,
 		  const char *value)
 {
-	if (json_on(t))
+	if (json_on(t) && direct) {
+		line_key(key);
+		line_put("\"", 1);
+		line_str(value);
+		line_put("\"", 1);
+	} else if (json_on(t)) {
 		add(key, json_object_new_string(value));
-	else if (text_on(t) && fmt)
+	} else if (text_on(t) && fmt) {
 		printf(fmt, value);
+	}
 }
 
 void print_u64(enum output_type t, const char *key, const char *fmt,
 	       uint64_t value)
 {
-	if (json_on(t))
+	char digits[24];
+
+	if (json_on(t) && direct) {
+		snprintf(digits, sizeof(digits), "%" PRIu64, value);
+		line_value(key, digits);
+	} else if (json_on(t)) {
 		add(key, json_object_new_uint64(value));
-	else if (text_on(t) && fmt)
+	} else if (text_on(t) && fmt) {
 		printf(fmt, value);
+	}
 }
 
 void print_bool(enum output_type t, const char *key, const char *fmt,
 		bool value)
 {
-	if (json_on(t))
+	if (json_on(t) && direct)
+		line_value(key, value ? "true" : "false");
+	else if (json_on(t))
 		add(key, json_object_new_boolean(value));
 	else if (text_on(t) && fmt && value)
 		fputs(fmt, stdout);

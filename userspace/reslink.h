@@ -266,6 +266,8 @@ enum output_type {
 };
 
 void json_begin(bool array);
+/* A flat record on one line, written without json-c (--pretty: with it). */
+void json_begin_line(void);
 void json_end(void);
 void json_discard(void);
 void open_json_object(const char *key);

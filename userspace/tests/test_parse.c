@@ -2,12 +2,14 @@
 /*
  * Unit tests of the tool's value parsers: one table per parser, each row an
  * input, whether it must parse, and what it must parse to. Prints "ok" or
- * "FAIL" per case and "N passed, N failed" last.
+ * "FAIL" per case and "N passed, N failed" last. Also: a line record
+ * (json_begin_line, formatted without json-c) reads as json-c writes it.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "reslink.h"
@@ -476,6 +478,74 @@ static void test_ifname(void)
 	result(parse_ifname("", &why) != 0, "ifname", "empty", "accepted");
 }
 
+/* One document, with every kind of value and strings that need escaping. */
+static void print_document(void)
+{
+	print_string(PRINT_ANY, "time", "%s ", "2026-12-02T16:45:01.123456Z");
+	print_string(PRINT_JSON, "quote\"key", NULL, "a \"b\" \\ c/d");
+	print_string(PRINT_JSON, "controls", NULL, "\t\n\r\b\f\x01\x1f end");
+	print_string(PRINT_JSON, "utf8", NULL, "caf\xc3\xa9");
+	print_string(PRINT_JSON, "empty", NULL, "");
+	print_u64(PRINT_JSON, "zero", NULL, 0);
+	print_u64(PRINT_JSON, "max", NULL, UINT64_MAX);
+	print_bool(PRINT_JSON, "yes", NULL, true);
+	print_bool(PRINT_JSON, "no", NULL, false);
+	open_json_object("nested");
+	print_u64(PRINT_JSON, "n", NULL, 42);
+	open_json_array(PRINT_JSON, "list");
+	print_string(PRINT_JSON, NULL, NULL, "x");
+	print_u64(PRINT_JSON, NULL, NULL, 7);
+	close_json_array(PRINT_JSON);
+	open_json_array(PRINT_JSON, "none");
+	close_json_array(PRINT_JSON);
+	close_json_object();
+	open_json_object("empty_object");
+	close_json_object();
+	print_string(PRINT_JSON, "last", NULL, "z");
+}
+
+/* What one document prints on stdout, through a temporary file. */
+static size_t capture(bool line, char *buf, size_t len)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(STDOUT_FILENO);
+	size_t n = 0;
+
+	if (!tmp || saved < 0)
+		return 0;
+	fflush(stdout);
+	dup2(fileno(tmp), STDOUT_FILENO);
+	if (line)
+		json_begin_line();
+	else
+		json_begin(false);
+	print_document();
+	json_end();
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, len - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	return n;
+}
+
+static void test_json_line(void)
+{
+	static char direct[4096], jsonc[4096];
+
+	opts.json = true;
+	capture(true, direct, sizeof(direct));
+	capture(false, jsonc, sizeof(jsonc));
+	opts.json = false;
+	if (!jsonc[0] || strcmp(direct, jsonc))
+		printf("json-c wrote:  %s" "json_begin_line wrote: %s", jsonc,
+		       direct);
+	result(jsonc[0] && !strcmp(direct, jsonc), "json_begin_line",
+	       "every kind of value, escapes", "differs from json-c");
+}
+
 int main(void)
 {
 	test_addr();
@@ -490,6 +560,7 @@ int main(void)
 	test_dns_suffix();
 	test_uint();
 	test_ifname();
+	test_json_line();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
