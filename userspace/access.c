@@ -33,21 +33,25 @@
 #define CONN_BUCKETS	4096
 
 /* The configuration, as far as matching needs it. */
+/* Ids are kept formatted too: records print them, matching copies them. */
 struct cfg_network {
 	uint64_t id;
 	unsigned int zone;
 	char name[RESLINK_NAME_MAXLEN + 1];
+	char id_str[ID_STRLEN];
 };
 
 struct cfg_gateway {
 	uint64_t id;
 	char name[RESLINK_NAME_MAXLEN + 1];
+	char id_str[ID_STRLEN];
 	struct rl_addrs *addrs;
 };
 
 struct cfg_resource {
 	uint64_t id, gateway_id, group_id;
 	char name[RESLINK_NAME_MAXLEN + 1];
+	char id_str[ID_STRLEN];
 	struct rl_addrs *targets;
 };
 
@@ -61,6 +65,7 @@ struct cfg_binding {
 struct cfg_endpoint {
 	uint64_t id, owner, network_id;
 	char name[RESLINK_NAME_MAXLEN + 1];
+	char id_str[ID_STRLEN], account[ID_STRLEN];
 };
 
 /*
@@ -81,11 +86,11 @@ struct cfg {
 
 /* What a record says besides the conntrack entry's own fields. */
 struct conn_objects {
-	uint64_t endpoint_id, resource_id, gateway_id, network_id, account;
-	char endpoint[RESLINK_NAME_MAXLEN + 1];
-	char resource[RESLINK_NAME_MAXLEN + 1];
-	char gateway[RESLINK_NAME_MAXLEN + 1];
-	char network[RESLINK_NAME_MAXLEN + 1];
+	char endpoint[RESLINK_NAME_MAXLEN + 1], endpoint_id[ID_STRLEN];
+	char resource[RESLINK_NAME_MAXLEN + 1], resource_id[ID_STRLEN];
+	char gateway[RESLINK_NAME_MAXLEN + 1], gateway_id[ID_STRLEN];
+	char network[RESLINK_NAME_MAXLEN + 1], network_id[ID_STRLEN];
+	char account[ID_STRLEN];
 };
 
 /* An open connection, by conntrack id (and its original tuple). */
@@ -216,6 +221,7 @@ static int load_cb(const struct nlmsghdr *nlh, void *data)
 		nw->id = o->id;
 		nw->zone = o->zone;
 		strcpy(nw->name, o->name);
+		format_id(nw->id_str, sizeof(nw->id_str), KIND_NETWORK, o->id);
 		return 0;
 	}
 	case KIND_GATEWAY: {
@@ -227,6 +233,7 @@ static int load_cb(const struct nlmsghdr *nlh, void *data)
 		gw += c->n_gw;
 		gw->id = o->id;
 		strcpy(gw->name, o->name);
+		format_id(gw->id_str, sizeof(gw->id_str), KIND_GATEWAY, o->id);
 		gw->addrs = copy_addrs(&o->addrs);
 		if (!gw->addrs)
 			return -1;
@@ -244,6 +251,7 @@ static int load_cb(const struct nlmsghdr *nlh, void *data)
 		res->gateway_id = o->gateway_id;
 		res->group_id = o->group_id;
 		strcpy(res->name, o->name);
+		format_id(res->id_str, sizeof(res->id_str), KIND_RESOURCE, o->id);
 		res->targets = copy_addrs(&o->targets);
 		if (!res->targets)
 			return -1;
@@ -261,6 +269,8 @@ static int load_cb(const struct nlmsghdr *nlh, void *data)
 		ep->owner = o->owner;
 		ep->network_id = o->network_id;
 		strcpy(ep->name, o->name);
+		format_id(ep->id_str, sizeof(ep->id_str), KIND_ENDPOINT, o->id);
+		format_account(ep->account, sizeof(ep->account), o->owner);
 		if (o->n_mappings) {
 			for (i = 0; i < o->n_mappings; i++)
 				if (add_binding(&o->mappings[i].addr, o->id,
@@ -470,15 +480,15 @@ static bool match(const struct cfg *c, const struct ct_event *ev,
 	if (!gw || !nw || !addrs_have(res->targets, &ev->reply.src) ||
 	    !addrs_have(gw->addrs, &ev->reply.dst))
 		return false;
-	o->endpoint_id = ep->id;
-	o->resource_id = res->id;
-	o->gateway_id = gw->id;
-	o->network_id = nw->id;
-	o->account = ep->owner;
 	strcpy(o->endpoint, ep->name);
+	strcpy(o->endpoint_id, ep->id_str);
 	strcpy(o->resource, res->name);
+	strcpy(o->resource_id, res->id_str);
 	strcpy(o->gateway, gw->name);
+	strcpy(o->gateway_id, gw->id_str);
 	strcpy(o->network, nw->name);
+	strcpy(o->network_id, nw->id_str);
+	strcpy(o->account, ep->account);
 	return true;
 }
 
@@ -683,51 +693,75 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * Formatting a record costs no more than the connection's own packets do
+ * in the kernel: decimal digits by hand, the date formatted once a second,
+ * names and ids formatted when the configuration is read.
+ */
+static char *put_dec(char *p, uint64_t v, int width)
+{
+	char digits[20];
+	int n = 0;
+
+	do {
+		digits[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (width-- > n)
+		*p++ = '0';
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
 static void print_time(uint64_t ns)
 {
+	static time_t last = -1;
+	static char buf[64];
+	static size_t n;
 	time_t sec = ns / 1000000000ULL;
-	char buf[64];
-	size_t n;
 	struct tm tm;
+	char *p;
 
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%06" PRIu64 "Z",
-		 (uint64_t)(ns % 1000000000ULL / 1000));
+	if (sec != last) {
+		gmtime_r(&sec, &tm);
+		n = strftime(buf, sizeof(buf) - 9, "%Y-%m-%dT%H:%M:%S.", &tm);
+		last = n ? sec : -1;
+	}
+	p = put_dec(buf + n, ns % 1000000000ULL / 1000, 6);
+	p[0] = 'Z';
+	p[1] = '\0';
 	print_string(PRINT_ANY, "time", "%s ", buf);
 }
 
 static void print_endpoint(const char *key, const char *fmt,
 			   const struct rl_addr *a, uint16_t port)
 {
-	char addr[ADDR_STRLEN], buf[ADDR_STRLEN + 8];
+	char buf[ADDR_STRLEN + 8], *p = buf;
+	int i;
 
-	format_addr(addr, sizeof(addr), a);
-	if (a->family == AF_INET6)
-		snprintf(buf, sizeof(buf), "[%s]:%u", addr, port);
-	else
-		snprintf(buf, sizeof(buf), "%s:%u", addr, port);
+	if (a->family == AF_INET) {
+		for (i = 0; i < 4; i++) {
+			p = put_dec(p, a->bytes[i], 1);
+			*p++ = i < 3 ? '.' : ':';
+		}
+	} else {
+		*p++ = '[';
+		format_addr(p, ADDR_STRLEN, a);
+		p += strlen(p);
+		*p++ = ']';
+		*p++ = ':';
+	}
+	*put_dec(p, port, 1) = '\0';
 	print_string(PRINT_ANY, key, fmt, buf);
-}
-
-static void print_object(const char *key, const char *key_id, enum rl_kind kind,
-			 const char *name, uint64_t id)
-{
-	char fmt[32], ids[ID_STRLEN];
-
-	snprintf(fmt, sizeof(fmt), "%s %%s ", key);
-	print_string(PRINT_ANY, key, fmt, name);
-	print_string(PRINT_JSON, key_id, NULL,
-		     format_id(ids, sizeof(ids), kind, id));
 }
 
 static void print_record(const struct ct_event *ev, const struct conn *conn,
 			 uint64_t when)
 {
 	const struct conn_objects *o = &conn->o;
-	char acc[ID_STRLEN];
 
-	json_begin(false);
+	json_begin_line();
 	print_time(when);
 	print_string(PRINT_ANY, "event", "%s ", ev->destroy ? "close" : "open");
 	print_string(PRINT_ANY, "protocol", "%s ", proto_name(ev->orig.proto));
@@ -738,16 +772,15 @@ static void print_record(const struct ct_event *ev, const struct conn *conn,
 		       ev->reply.dport);
 	print_endpoint("target_addr", " -> %s ", &ev->reply.src,
 		       ev->reply.sport);
-	print_object("endpoint", "endpoint_id", KIND_ENDPOINT, o->endpoint,
-		     o->endpoint_id);
-	print_object("resource", "resource_id", KIND_RESOURCE, o->resource,
-		     o->resource_id);
-	print_object("gateway", "gateway_id", KIND_GATEWAY, o->gateway,
-		     o->gateway_id);
-	print_object("network", "network_id", KIND_NETWORK, o->network,
-		     o->network_id);
-	print_string(PRINT_ANY, "account", "account %s",
-		     format_account(acc, sizeof(acc), o->account));
+	print_string(PRINT_ANY, "endpoint", "endpoint %s ", o->endpoint);
+	print_string(PRINT_JSON, "endpoint_id", NULL, o->endpoint_id);
+	print_string(PRINT_ANY, "resource", "resource %s ", o->resource);
+	print_string(PRINT_JSON, "resource_id", NULL, o->resource_id);
+	print_string(PRINT_ANY, "gateway", "gateway %s ", o->gateway);
+	print_string(PRINT_JSON, "gateway_id", NULL, o->gateway_id);
+	print_string(PRINT_ANY, "network", "network %s ", o->network);
+	print_string(PRINT_JSON, "network_id", NULL, o->network_id);
+	print_string(PRINT_ANY, "account", "account %s", o->account);
 	if (ev->destroy) {
 		uint64_t start = ev->start_ns ?: conn->open_ns;
 
@@ -847,7 +880,7 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 static void print_overrun(struct monitor *m)
 {
 	m->overruns++;
-	json_begin(false);
+	json_begin_line();
 	print_time(now_ns());
 	print_string(PRINT_ANY, "event", "%s ", "overrun");
 	print_u64(PRINT_ANY, "overruns", "events were lost (%" PRIu64 " times so far)",
@@ -859,7 +892,7 @@ static void print_overrun(struct monitor *m)
 
 static void print_summary(const struct monitor *m)
 {
-	json_begin(false);
+	json_begin_line();
 	print_time(now_ns());
 	print_string(PRINT_ANY, "event", "%s ", "summary");
 	print_u64(PRINT_ANY, "opens", "opens %" PRIu64, m->opens);
