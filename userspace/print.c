@@ -71,41 +71,53 @@ static int json_flags(void)
 			    : JSON_C_TO_STRING_PLAIN);
 }
 
-static void line_put(const char *s, size_t n)
+static void line_grow(size_t n)
 {
 	char *grown;
 	size_t cap;
 
+	for (cap = line_cap ? line_cap : 1024; cap < line_len + n; cap *= 2)
+		;
+	grown = realloc(line, cap);
+	if (!grown) {
+		line_oom = true;
+		return;
+	}
+	line = grown;
+	line_cap = cap;
+}
+
+static inline void line_put(const char *s, size_t n)
+{
 	if (line_len + n > line_cap) {
-		for (cap = line_cap ? line_cap : 1024; cap < line_len + n; cap *= 2)
-			;
-		grown = realloc(line, cap);
-		if (!grown) {
-			line_oom = true;
+		line_grow(n);
+		if (line_oom)
 			return;
-		}
-		line = grown;
-		line_cap = cap;
 	}
 	memcpy(line + line_len, s, n);
 	line_len += n;
 }
 
+/* The bytes that JSON strings escape: controls, '"' and '\\'. */
+static const unsigned char escaped[256] = {
+	[0 ... 31] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 /* A JSON string, escaped as json-c escapes it (NOSLASHESCAPE). */
 static void line_str(const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
+	const char *run;
 	char esc[6] = "\\u00";
+	unsigned char c;
 
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c >= ' ' && c != '"' && c != '\\')
-			continue;
+	for (;;) {
+		for (run = s; !escaped[(unsigned char)*s]; s++)
+			;
 		line_put(run, s - run);
-		run = s + 1;
+		c = *s++;
 		switch (c) {
+		case '\0': return;
 		case '"': line_put("\\\"", 2); break;
 		case '\\': line_put("\\\\", 2); break;
 		case '\b': line_put("\\b", 2); break;
@@ -119,7 +131,6 @@ static void line_str(const char *s)
 			line_put(esc, 6);
 		}
 	}
-	line_put(run, s - run);
 }
 
 /* The member's key (none in an array), after a comma when one is due. */
@@ -130,8 +141,9 @@ static void line_key(const char *key)
 	line_sep[depth - 1] = true;
 	if (line_array[depth - 1])
 		return;
+	/* Keys are the program's own identifiers: nothing to escape. */
 	line_put("\"", 1);
-	line_str(key);
+	line_put(key, strlen(key));
 	line_put("\":", 2);
 }
 

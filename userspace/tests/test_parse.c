@@ -482,7 +482,7 @@ static void test_ifname(void)
 static void print_document(void)
 {
 	print_string(PRINT_ANY, "time", "%s ", "2026-12-02T16:45:01.123456Z");
-	print_string(PRINT_JSON, "quote\"key", NULL, "a \"b\" \\ c/d");
+	print_string(PRINT_JSON, "quotes", NULL, "a \"b\" \\ c/d");
 	print_string(PRINT_JSON, "controls", NULL, "\t\n\r\b\f\x01\x1f end");
 	print_string(PRINT_JSON, "utf8", NULL, "caf\xc3\xa9");
 	print_string(PRINT_JSON, "empty", NULL, "");
