@@ -1107,6 +1107,38 @@ static void rl_nat_unregister_fn(struct net *net,
 		nf_nat_ipv6_unregister_fn(net, ops);
 }
 
+/*
+ * The networks' hooks exist only while the namespace has a network besides
+ * default: without one they would return at once, but every forwarded
+ * packet would still pay three more hook calls (and FORWARD's hook walk,
+ * which nothing else may need), a cost counted against each connection.
+ * Registered before the first network is published, unregistered once the
+ * last is unlinked; a packet still in one of them sees no network.
+ */
+int rl_nat_networks_get(struct rl_net *rn)
+{
+	int ret;
+
+	lockdep_assert_held(&rn->lock);
+	if (rn->network_hooks)
+		return 0;
+	ret = nf_register_net_hooks(rn->net, rl_network_ops,
+				    ARRAY_SIZE(rl_network_ops));
+	if (!ret)
+		rn->network_hooks = true;
+	return ret;
+}
+
+void rl_nat_networks_put(struct rl_net *rn)
+{
+	lockdep_assert_held(&rn->lock);
+	if (!rn->network_hooks || rn->nr_networks)
+		return;
+	nf_unregister_net_hooks(rn->net, rl_network_ops,
+				ARRAY_SIZE(rl_network_ops));
+	rn->network_hooks = false;
+}
+
 /* Process context: the first gateway or endpoint of a namespace. */
 int rl_nat_register(struct net *net)
 {
@@ -1126,17 +1158,11 @@ int rl_nat_register(struct net *net)
 				    ARRAY_SIZE(rl_filter_ops));
 	if (ret)
 		goto err_nat;
-	ret = nf_register_net_hooks(net, rl_network_ops,
-				    ARRAY_SIZE(rl_network_ops));
-	if (ret)
-		goto err_filter;
 	ret = rl_conflict_register(net);
 	if (ret)
-		goto err_network;
+		goto err_filter;
 	return 0;
 
-err_network:
-	nf_unregister_net_hooks(net, rl_network_ops, ARRAY_SIZE(rl_network_ops));
 err_filter:
 	nf_unregister_net_hooks(net, rl_filter_ops, ARRAY_SIZE(rl_filter_ops));
 err_nat:
@@ -1238,11 +1264,15 @@ static int rl_cut_translated(struct nf_conn *ct, void *data)
  */
 void rl_nat_unregister(struct net *net)
 {
+	struct rl_net *rn = rl_net(net);
 	unsigned int i;
 
 	rl_conflict_unregister(net);
-	nf_unregister_net_hooks(net, rl_network_ops,
-				ARRAY_SIZE(rl_network_ops));
+	if (rn->network_hooks) {
+		nf_unregister_net_hooks(net, rl_network_ops,
+					ARRAY_SIZE(rl_network_ops));
+		rn->network_hooks = false;
+	}
 	nf_unregister_net_hooks(net, rl_filter_ops, ARRAY_SIZE(rl_filter_ops));
 	for (i = 0; i < ARRAY_SIZE(rl_nat_ops); i++)
 		rl_nat_unregister_fn(net, &rl_nat_ops[i]);

@@ -141,10 +141,15 @@ int rl_network_new(struct rl_req *req)
 	ret = rl_hooks_get(req);
 	if (ret)
 		goto err_vrf;
+	ret = rl_nat_networks_get(rn);
+	if (ret) {
+		NL_SET_ERR_MSG(req->extack, "cannot register the networks' hooks");
+		goto err_hooks;
+	}
 	reply = rl_reply_alloc(&nw->obj);
 	if (!reply) {
 		ret = -ENOMEM;
-		goto err_hooks;
+		goto err_networks;
 	}
 	ret = rl_object_publish(rn, &nw->obj);
 	if (ret)
@@ -157,6 +162,8 @@ int rl_network_new(struct rl_req *req)
 
 err_reply:
 	nlmsg_free(reply);
+err_networks:
+	rl_nat_networks_put(rn);
 err_hooks:
 	rl_hooks_abort(req);
 err_vrf:
@@ -204,6 +211,7 @@ int rl_network_del(struct rl_req *req)
 	rl_notify(req, obj, RESLINK_CMD_NETWORK_DEL);
 	rl_network_unlink(req->rn, nw);
 	rl_object_unpublish(req->rn, obj);
+	rl_nat_networks_put(req->rn);
 	synchronize_rcu();
 	/* Its zone may be another network's next: nothing of it may stay. */
 	rl_nat_cut_network(req->rn, nw);

@@ -257,6 +257,7 @@ struct rl_net {
 	struct rhashtable addrs;	/* struct rl_binding by address */
 	struct rhashtable targets;	/* resources' targets (lookup.c) */
 	bool hooks_registered;
+	bool network_hooks;		/* rl_nat_networks_get() */
 	/* Counts under lock, against limits the sysctls set (sysctl.c). */
 	unsigned int nr_objects[RL_NR_KINDS];
 	unsigned int nr_endpoint_addrs;	/* endpoint bindings in addrs */
@@ -351,6 +352,8 @@ int rl_nat_register(struct net *net);
 /* Hooks first, then, after a grace period, conntrack; process context. */
 void rl_nat_unregister(struct net *net);
 void rl_nat_release(struct net *net);
+int rl_nat_networks_get(struct rl_net *rn);
+void rl_nat_networks_put(struct rl_net *rn);
 /*
  * Remove every conntrack entry that an object no longer permits. Process
  * context, rl_net->lock held, after the change is visible to the packet
