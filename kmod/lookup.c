@@ -115,9 +115,11 @@ int rl_lookup_insert(struct rl_net *rn, struct rl_binding *b)
 void rl_lookup_remove(struct rl_net *rn, struct rl_binding *b)
 {
 	lockdep_assert_held(&rn->lock);
-	if (!rhashtable_remove_fast(&rn->addrs, &b->node, rl_addr_params) &&
-	    b->ep)
+	if (rhashtable_remove_fast(&rn->addrs, &b->node, rl_addr_params))
+		return;
+	if (b->ep)
 		rn->nr_endpoint_addrs--;
+	rl_nat_unlink_binding(b);
 }
 
 static struct rl_target *rl_target_find(struct rl_net *rn, u16 zone,

@@ -97,6 +97,7 @@ static int __init rl_init(void)
 {
 	int ret;
 
+	rl_nat_init();
 	/* Namespaces first: the family's handlers use their state. */
 	ret = register_pernet_subsys(&rl_net_ops);
 	if (ret)

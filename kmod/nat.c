@@ -145,24 +145,95 @@ static int rl_l4_index(u8 l4proto)
 	return l4proto == IPPROTO_TCP ? RL_L4_TCP : RL_L4_UDP;
 }
 
+/*
+ * Which entries are reslink's, and through which binding, without a lookup
+ * on every packet. A policy of reslink's is one allocation that starts with
+ * its nf_ct_timeout (conntrack frees it by that pointer); after its
+ * timeouts it names its binding. Its l4proto points to reslink's own copy
+ * of the protocol's description, which no other policy can point to: that
+ * says the policy is reslink's. Conntrack reads only the timeouts of a
+ * policy on an entry, never its l4proto (after an unload that pointer is
+ * left dangling, unread; the binding pointer is NULL by then). The binding
+ * pointer is cleared when the binding leaves the address table
+ * (rl_nat_unlink_binding()) or lets the policy go, before the grace period
+ * that precedes the binding's free.
+ */
+static struct nf_conntrack_l4proto rl_l4protos[RL_NR_L4] __read_mostly;
+
+static const size_t rl_timeouts_len[RL_NR_L4] = {
+	[RL_L4_TCP] = sizeof_field(struct nf_tcp_net, timeouts),
+	[RL_L4_UDP] = sizeof_field(struct nf_udp_net, timeouts),
+};
+
+void rl_nat_init(void)
+{
+	rl_l4protos[RL_L4_TCP] = *nf_ct_l4proto_find(IPPROTO_TCP);
+	rl_l4protos[RL_L4_UDP] = *nf_ct_l4proto_find(IPPROTO_UDP);
+}
+
+static struct rl_binding **rl_policy_binding(struct nf_ct_timeout *t, int l4)
+{
+	return (struct rl_binding **)(t->data + ALIGN(rl_timeouts_len[l4],
+						      sizeof(void *)));
+}
+
+/* The binding of an entry's policy of reslink's, while linked; else NULL. */
+static struct rl_binding *rl_policy_owner(struct nf_ct_timeout *t)
+{
+	int l4;
+
+	if (t->l4proto == &rl_l4protos[RL_L4_TCP])
+		l4 = RL_L4_TCP;
+	else if (t->l4proto == &rl_l4protos[RL_L4_UDP])
+		l4 = RL_L4_UDP;
+	else
+		return NULL;
+	return READ_ONCE(*rl_policy_binding(t, l4));
+}
+
+/* The entry's timeout policy, whoever's; NULL if none. Under RCU. */
+static struct nf_ct_timeout *rl_ct_policy(const struct nf_conn *ct)
+{
+	const struct nf_conn_timeout *ext = nf_ct_timeout_find(ct);
+
+	return ext ? rcu_dereference(ext->timeout) : NULL;
+}
+
+/*
+ * rl_ct_binding() without the lookup for an entry that holds a policy of
+ * reslink's (t, rl_ct_policy()): the policy's binding while it
+ * is linked and its key is the entry's, which is what the lookup finds.
+ */
+static struct rl_binding *rl_ct_binding_of(struct rl_net *rn,
+					   const struct nf_conn *ct,
+					   struct nf_ct_timeout *t)
+{
+	struct rl_binding *b = t ? rl_policy_owner(t) : NULL;
+
+	if (b && b->zone == nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) &&
+	    rl_addr_equal(&b->addr, nf_ct_l3num(ct),
+			  &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3))
+		return b;
+	return rl_ct_binding(rn, ct);
+}
+
 static struct nf_ct_timeout *rl_policy_new(struct net *net,
+					   struct rl_binding *b,
 					   const struct rl_resource *res,
 					   u8 l3num, u8 l4proto)
 {
+	int l4 = rl_l4_index(l4proto);
+	size_t len = rl_timeouts_len[l4];
 	struct nf_ct_timeout *t;
 	unsigned int *timeouts;
-	size_t len;
 
-	if (l4proto == IPPROTO_TCP)
-		len = sizeof(nf_tcp_pernet(net)->timeouts);
-	else
-		len = sizeof(nf_udp_pernet(net)->timeouts);
-	t = kzalloc(sizeof(*t) + len, GFP_ATOMIC);
+	t = kzalloc(sizeof(*t) + ALIGN(len, sizeof(void *)) +
+		    sizeof(struct rl_binding *), GFP_ATOMIC);
 	if (!t)
 		return NULL;
 	refcount_set(&t->refcnt, 1);
 	t->l3num = l3num;
-	t->l4proto = nf_ct_l4proto_find(l4proto);
+	t->l4proto = &rl_l4protos[l4];
 	timeouts = (unsigned int *)t->data;
 	if (l4proto == IPPROTO_TCP) {
 		memcpy(timeouts, nf_tcp_pernet(net)->timeouts, len);
@@ -172,6 +243,7 @@ static struct nf_ct_timeout *rl_policy_new(struct net *net,
 	} else {
 		memcpy(timeouts, nf_udp_pernet(net)->timeouts, len);
 	}
+	*rl_policy_binding(t, l4) = b;
 	return t;
 }
 
@@ -179,18 +251,28 @@ static void rl_policy_attach(struct rl_binding *b,
 			     const struct rl_resource *res, struct nf_conn *ct,
 			     u8 l4proto)
 {
-	struct nf_ct_timeout **slot = &b->ct_policy[rl_l4_index(l4proto)];
+	int l4 = rl_l4_index(l4proto);
+	struct nf_ct_timeout **slot = &b->ct_policy[l4];
 	struct nf_ct_timeout *t, *old;
 
 	t = READ_ONCE(*slot);
 	if (!t) {
-		t = rl_policy_new(nf_ct_net(ct), res, nf_ct_l3num(ct), l4proto);
+		t = rl_policy_new(nf_ct_net(ct), b, res, nf_ct_l3num(ct),
+				  l4proto);
 		if (!t)
 			return;
 		old = cmpxchg(slot, NULL, t);
 		if (old) {
 			kfree(t);
 			t = old;
+		} else if (READ_ONCE(b->unlinked)) {
+			/*
+			 * Unlinked meanwhile: rl_nat_unlink_binding() may
+			 * have missed the policy (cmpxchg() and its barrier
+			 * order the two), and the grace period after the
+			 * unlink waits for this reader.
+			 */
+			WRITE_ONCE(*rl_policy_binding(t, l4), NULL);
 		}
 	}
 	/* Fails only if the entry already has a policy (a user's ct timeout
@@ -215,6 +297,21 @@ u64 rl_nat_active(const struct rl_endpoint *ep)
 	return active;
 }
 
+/* The binding leaves the address table: its policies stop naming it. */
+void rl_nat_unlink_binding(struct rl_binding *b)
+{
+	struct nf_ct_timeout *t;
+	int i;
+
+	WRITE_ONCE(b->unlinked, true);
+	smp_mb();	/* against rl_policy_attach()'s cmpxchg() */
+	for (i = 0; i < RL_NR_L4; i++) {
+		t = READ_ONCE(b->ct_policy[i]);
+		if (t)
+			WRITE_ONCE(*rl_policy_binding(t, i), NULL);
+	}
+}
+
 /* Once no packet can reach the binding: conntrack entries keep theirs. */
 void rl_nat_release_binding(struct rl_binding *b)
 {
@@ -224,7 +321,10 @@ void rl_nat_release_binding(struct rl_binding *b)
 	for (i = 0; i < RL_NR_L4; i++) {
 		t = b->ct_policy[i];
 		b->ct_policy[i] = NULL;
-		if (t && refcount_dec_and_test(&t->refcnt))
+		if (!t)
+			continue;
+		WRITE_ONCE(*rl_policy_binding(t, i), NULL);
+		if (refcount_dec_and_test(&t->refcnt))
 			kfree_rcu(t, rcu);
 	}
 }
@@ -631,12 +731,12 @@ static bool rl_is_gateway_addr(struct rl_net *rn, const struct rl_addr *addr)
  * errors of the connection are not counted, as conntrack does not.
  */
 static void rl_count(struct rl_net *rn, const struct sk_buff *skb,
-		     const struct nf_conn *ct, enum ip_conntrack_info ctinfo,
+		     const struct nf_conn *ct, struct rl_binding *b,
+		     enum ip_conntrack_info ctinfo,
 		     const struct nf_hook_state *state)
 {
-	const struct nf_conn_timeout *ext;
 	struct rl_resource *res;
-	struct rl_binding *b;
+	struct nf_ct_timeout *t;
 	enum rl_counter packets;
 	unsigned int len = skb->len;
 	u8 l4proto;
@@ -646,17 +746,17 @@ static void rl_count(struct rl_net *rn, const struct sk_buff *skb,
 	/* A local sender in a VRF passes POSTROUTING on the VRF first. */
 	if (state->hook == NF_INET_POST_ROUTING && netif_is_l3_master(state->out))
 		return;
-	ext = nf_ct_timeout_find(ct);
-	if (!ext)
+	t = rl_ct_policy(ct);
+	if (!t)
 		return;
-	b = rl_ct_binding(rn, ct);
+	if (!b)
+		b = rl_ct_binding_of(rn, ct, t);
 	if (!b || !b->ep)
 		return;
 	l4proto = nf_ct_protonum(ct);
 	if (l4proto != IPPROTO_TCP && l4proto != IPPROTO_UDP)
 		return;
-	if (rcu_dereference(ext->timeout) !=
-	    READ_ONCE(b->ct_policy[rl_l4_index(l4proto)]))
+	if (t != READ_ONCE(b->ct_policy[rl_l4_index(l4proto)]))
 		return;
 	res = READ_ONCE(b->res);
 	if (!res)
@@ -698,10 +798,10 @@ static unsigned int rl_confirm(void *priv, struct sk_buff *skb,
 	if (!ct || !(ct->status & IPS_DST_NAT))
 		return NF_ACCEPT;
 	if (nf_ct_is_confirmed(ct)) {
-		rl_count(rn, skb, ct, ctinfo, state);
+		rl_count(rn, skb, ct, NULL, ctinfo, state);
 		return NF_ACCEPT;
 	}
-	b = rl_ct_binding(rn, ct);
+	b = rl_ct_binding_of(rn, ct, rl_ct_policy(ct));
 	if (!b) {
 		/*
 		 * No endpoint has the address any more (in the network the
@@ -716,7 +816,7 @@ static unsigned int rl_confirm(void *priv, struct sk_buff *skb,
 	reason = rl_still_admitted(ct, b);
 	if (reason != RL_ADMITTED)
 		return rl_drop(&b->ep->obj, NULL, reason);
-	rl_count(rn, skb, ct, ctinfo, state);
+	rl_count(rn, skb, ct, b, ctinfo, state);
 	return NF_ACCEPT;
 }
 
@@ -859,7 +959,7 @@ static struct rl_network *rl_crossing(struct rl_net *rn, struct nf_conn *ct,
 						      IP_CT_DIR_ORIGINAL));
 	if (!ep_net)
 		return NULL;
-	b = rl_ct_binding(rn, ct);
+	b = rl_ct_binding_of(rn, ct, rl_ct_policy(ct));
 	res = b && b->ep ? READ_ONCE(b->res) : NULL;
 	if (!res)
 		return NULL;

@@ -219,6 +219,7 @@ struct rl_binding {
 	 * created by the first connection, let go by rl_bindings_free()
 	 */
 	struct nf_ct_timeout *ct_policy[RL_NR_L4];
+	bool unlinked;			/* out of addrs: rl_nat_unlink_binding() */
 	/* conflict.c: jiffies of the last conflict event, to rate-limit */
 	unsigned long conflict_event;
 };
@@ -369,6 +370,8 @@ void rl_nat_cut_network(struct rl_net *rn, const struct rl_network *nw);
 int rl_nat_templates(struct net *net, struct rl_network *nw);
 /* The endpoint's connections in conntrack now; rl_net->lock held. */
 u64 rl_nat_active(const struct rl_endpoint *ep);
+void rl_nat_init(void);
+void rl_nat_unlink_binding(struct rl_binding *b);
 void rl_nat_release_binding(struct rl_binding *b);
 
 /* conflict.c: hosts on a link claiming an endpoint or gateway address */
