@@ -135,10 +135,11 @@ static const struct rl_addr *rl_gateway_addr(const struct rl_gateway *gw,
  * Every conntrack entry through the address holds a reference on its
  * policy, dropped by conntrack itself when the entry is freed
  * (nf_conntrack_free(), with kfree_rcu() on the last one), so a policy may
- * outlive the endpoint and the module without pointing into either; and
+ * outlive the endpoint and the module; and
  * the reference count, less the address's own, is the number of its
  * connections in conntrack: active connections at no cost on the
- * established path.
+ * established path. A policy points into the module only for its
+ * l4proto, which nothing reads (see rl_l4protos).
  */
 static int rl_l4_index(u8 l4proto)
 {
@@ -547,12 +548,13 @@ static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 	targets = rcu_dereference(res->targets);
 	if (!targets || !targets->n)
 		return rl_drop(&ep->obj, &res->obj, RL_DROP_NO_TARGET);
-	hash = rl_ct_hash(tuple);
+	gw = res->gateway ?: group->gateway;
+	/* Only a choice needs the hash: one target, one address, no jhash. */
+	hash = targets->n > 1 || gw->addrs->n > 1 ? rl_ct_hash(tuple) : 0;
 	target = &targets->a[reciprocal_scale(hash, targets->n)];
 	if (target->family != family)
 		return rl_drop(&ep->obj, &res->obj, RL_DROP_NO_TARGET);
 
-	gw = res->gateway ?: group->gateway;
 	if (!rl_rules_allow(gw->egress, target, l4proto, port))
 		return rl_drop(&ep->obj, &gw->obj, RL_DROP_EGRESS);
 	source = rl_gateway_addr(gw, family, ror32(hash, 16));
@@ -577,10 +579,18 @@ static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 	if (nf_nat_initialized(ct, NF_NAT_MANIP_SRC))
 		return rl_drop(&ep->obj, &gw->obj, RL_DROP_SNAT);
 
-	/* Destination first: the source search checks the reply tuple. */
-	range.flags = NF_NAT_RANGE_MAP_IPS;
+	/*
+	 * Destination first: the source search checks the reply tuple. The
+	 * port stays, given as a range of one, so that nf_nat takes the
+	 * tuple as it is: it would check the reply tuple's uniqueness here,
+	 * before the source mapping that changes it again and whose search
+	 * is the check that counts.
+	 */
+	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
 	range.min_addr = target->a;
 	range.max_addr = target->a;
+	range.min_proto.all = tuple->dst.u.all;
+	range.max_proto.all = tuple->dst.u.all;
 	ret = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
 	if (ret != NF_ACCEPT)
 		return ret;
@@ -589,11 +599,13 @@ static unsigned int rl_admit(struct nf_conn *ct, struct rl_binding *b)
 		return rl_drop(&ep->obj, &gw->obj, RL_DROP_SNAT);
 
 	rl_policy_attach(b, res, ct, l4proto);
-	rl_stats_inc(&ep->obj, RL_ADMITTED);
-	rl_stats_inc(&res->obj, RL_ADMITTED);
+	local_bh_disable();	/* LOCAL_OUT runs in process context */
+	__rl_stats_inc(&ep->obj, RL_ADMITTED);
+	__rl_stats_inc(&res->obj, RL_ADMITTED);
 	if (group)
-		rl_stats_inc(&group->obj, RL_ADMITTED);
-	rl_stats_inc(&gw->obj, RL_ADMITTED);
+		__rl_stats_inc(&group->obj, RL_ADMITTED);
+	__rl_stats_inc(&gw->obj, RL_ADMITTED);
+	local_bh_enable();
 	return NF_ACCEPT;
 }
 

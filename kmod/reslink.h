@@ -390,6 +390,7 @@ void rl_stats_pool_init(struct rl_stats_pool *pool);
 void rl_stats_pool_exit(struct rl_stats_pool *pool);
 int rl_stats_alloc(struct rl_stats_pool *pool, struct rl_object *obj);
 void rl_stats_free(struct rl_object *obj);
+void __rl_stats_inc(struct rl_object *obj, enum rl_counter c);
 void rl_stats_inc(struct rl_object *obj, enum rl_counter c);
 /* Softirqs off: one packet of len bytes, RL_PACKETS_ORIG or _REPLY. */
 void rl_stats_traffic(struct rl_object *obj, enum rl_counter packets,

@@ -114,19 +114,24 @@ void rl_stats_free(struct rl_object *obj)
 	obj->stats = NULL;
 }
 
+/* With softirqs off on this CPU. */
+void __rl_stats_inc(struct rl_object *obj, enum rl_counter c)
+{
+	struct rl_pcpu_stats *s = this_cpu_ptr(obj->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->c[c]);
+	u64_stats_update_end(&s->syncp);
+}
+
 void rl_stats_inc(struct rl_object *obj, enum rl_counter c)
 {
-	struct rl_pcpu_stats *s;
-
 	/*
 	 * LOCAL_OUT runs in preemptible process context: stay on this CPU,
 	 * and keep softirqs on it from interleaving with the update.
 	 */
 	local_bh_disable();
-	s = this_cpu_ptr(obj->stats);
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->c[c]);
-	u64_stats_update_end(&s->syncp);
+	__rl_stats_inc(obj, c);
 	local_bh_enable();
 }
 
