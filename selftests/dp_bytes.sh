@@ -66,6 +66,25 @@ expect_payload() {
 	fi
 }
 
+# expect_counted GOT CONNTRACK WHAT: reslink's "pf bf pt bt" against
+# conntrack's. Equal, but for segments conntrack's TCP window tracking let
+# through without accounting them (it ignores, and so does not count, some
+# segments it cannot place, as under load on two CPUs), which reslink, which
+# counts every packet it forwards, has: at most two bare segments (52 bytes
+# each) a direction more. The payload checks below stay exact.
+expect_counted() {
+	local gp gb gt gtb cp cb ct ctb
+	read -r gp gb gt gtb <<<"$1"
+	read -r cp cb ct ctb <<<"$2"
+	[[ $1 == "$2" ]] && return 0
+	if ((gp >= cp && gp - cp <= 2 && gb - cb == 52 * (gp - cp) &&
+	     gt >= ct && gt - ct <= 2 && gtb - ctb == 52 * (gt - ct))); then
+		say F "$3: $1 against $2: $((gp - cp + gt - ct)) bare segment(s) conntrack did not account"
+		return 0
+	fi
+	fail "$3: got '$1', want '$2'"
+}
+
 # A connection through ep2 that stays open: it sends HELD bytes, reads
 # their echo, and waits.
 open_connection() {
@@ -99,20 +118,21 @@ time.sleep(3600)
 	done
 	expect_eq "$(cat "$TMPD/held" 2>/dev/null)" "$HELD" "bytes echoed on the open connection"
 	expect_eq "$(counter endpoint ep2 active)" 1 "ep2's active connections"
-	# What conntrack counted for the entry, while it is open; read again
-	# until a delayed ACK has come and gone.
+	# What conntrack counted for the entry, while it is open, and what
+	# reslink counted: read again until both stood still twice, so that
+	# no late ACK passed between the two readings.
 	for ((i = 0; i < 20 && stable < 2; i++)); do
 		sleep 0.5
 		ct=$(ip netns exec "$NS_F" conntrack -L -p tcp -s 10.0.0.10 --sport 40010 2>/dev/null |
 			grep -o 'packets=[0-9]* bytes=[0-9]*' | tr -dc '0-9 \n' | tr '\n' ' ' | xargs)
 		got=$(traffic endpoint ep2)
-		[[ $ct == "$want" ]] && stable=$((stable + 1)) || stable=0
-		want=$ct
+		[[ "$ct/$got" == "$want" ]] && stable=$((stable + 1)) || stable=0
+		want="$ct/$got"
 	done
 	f conntrack -L -p tcp -s 10.0.0.10 --sport 40010 >&2
 	rl stats endpoint ep2 >&2
 	[[ -n $ct ]] || fail "conntrack has no entry (or no counters) for the open connection"
-	expect_eq "$got" "$ct" "ep2's packets and bytes, against conntrack's entry of the open connection"
+	expect_counted "$got" "$ct" "ep2's packets and bytes, against conntrack's entry of the open connection"
 	read -r pf bf pt bt <<<"$got"
 	r=$(($(retrans "$NS_C") + $(retrans "$NS_P") - r0))
 	say F "open connection: $pf/$pt packets, $bf/$bt bytes, $r retransmitted segments"
