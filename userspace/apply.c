@@ -514,53 +514,13 @@ static int plan_run(struct plan *p)
 	return 0;
 }
 
-/*
- * What "reslink save" prints in the namespace of the current generic
- * netlink socket. save writes to stdout, so stdout is pointed at a
- * temporary file meanwhile.
- */
+/* What "reslink save" prints in the namespace of the current socket. */
 static char *save_text(void)
 {
-	char *text = NULL;
-	FILE *tmp = tmpfile();
-	int saved = -1, ret;
-	long len;
+	size_t len;
+	char *text;
 
-	if (!tmp)
-		goto err;
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	if (saved < 0 || dup2(fileno(tmp), STDOUT_FILENO) < 0)
-		goto err;
-	ret = do_save(0, NULL);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	saved = -1;
-	if (ret)
-		goto out;
-	len = ftell(tmp);
-	if (len < 0 || fseek(tmp, 0, SEEK_SET))
-		goto err;
-	text = malloc(len + 1);
-	if (!text || fread(text, 1, len, tmp) != (size_t)len) {
-		free(text);
-		text = NULL;
-		goto err;
-	}
-	text[len] = '\0';
-	goto out;
-err:
-	fprintf(stderr, "Error: apply: cannot keep what save printed: %s.\n",
-		strerror(errno));
-out:
-	if (saved >= 0) {
-		dup2(saved, STDOUT_FILENO);
-		close(saved);
-	}
-	if (tmp)
-		fclose(tmp);
-	return text;
+	return save_snapshot(&text, &len) ? NULL : text;
 }
 
 /* Twins of this namespace's VRF devices (vrfs, n) in the current one. */

@@ -21,7 +21,6 @@
 #define SEND_BUF_SIZE	(64 * 1024)
 /* Larger than any skb the kernel sends to a reader that asks for 32 KiB. */
 #define RECV_BUF_SIZE	(256 * 1024)
-#define DUMP_RETRIES	5
 
 struct nl_sock {
 	struct mnl_socket *nl;

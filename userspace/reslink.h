@@ -149,6 +149,8 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
 
 struct nlmsghdr *genl_msg(uint8_t cmd, uint16_t flags);
 int genl_request(struct nlmsghdr *nlh, nl_msg_cb cb, void *data);
+/* How often a listing is read again while objects change under it. */
+#define DUMP_RETRIES	5
 int genl_dump(struct nlmsghdr *nlh, nl_msg_cb cb, void *data);
 int genl_dump_stream(struct nlmsghdr *nlh, nl_msg_cb cb, void *data);
 int genl_open(void);
@@ -305,6 +307,7 @@ int do_stats(int argc, char **argv);
 int stats_prometheus(void);
 int do_monitor(int argc, char **argv);
 int monitor_access(int argc, char **argv);
+int save_snapshot(char **text, size_t *len);
 int do_save(int argc, char **argv);
 int do_apply(int argc, char **argv);
 int do_diff(int argc, char **argv);

@@ -6,6 +6,7 @@
  * the accept or reject their state needs. Every line names its acting
  * account, since objects have different owners.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,13 +28,26 @@ struct temp_share {
 	uint64_t account;
 };
 
+/* The ids of the networks or gateways listed so far. */
+struct id_set {
+	uint64_t *id;
+	size_t n, cap;
+};
+
+/*
+ * The four dumps are each consistent, but not with each other: an object
+ * created between two of them may refer to one that was created after
+ * the dump of its kind. Then stale is set, and save lists everything again.
+ */
 struct save_state {
+	FILE *f;
 	struct rl_obj *obj;
+	struct id_set networks, gateways;
 	struct res_info *res;
 	size_t n_res, cap_res;
 	struct temp_share *temp;
 	size_t n_temp, cap_temp;
-	int err;
+	bool stale;
 };
 
 static void *grow(void *p, size_t *cap, size_t n, size_t size)
@@ -48,23 +62,43 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
 	return p;
 }
 
-static void put_account(uint64_t account)
+static int id_add(struct id_set *s, uint64_t id)
+{
+	s->id = grow(s->id, &s->cap, s->n, sizeof(*s->id));
+	if (!s->id)
+		return -1;
+	s->id[s->n++] = id;
+	return 0;
+}
+
+static bool id_seen(const struct id_set *s, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->id[i] == id)
+			return true;
+	return false;
+}
+
+static void put_account(FILE *f, uint64_t account)
 {
 	char buf[ID_STRLEN];
 
-	printf("-a %s ", format_account(buf, sizeof(buf), account));
+	fprintf(f, "-a %s ", format_account(buf, sizeof(buf), account));
 }
 
-static void put_addrs_words(const char *kw, const struct rl_addrs *addrs)
+static void put_addrs_words(FILE *f, const char *kw,
+			    const struct rl_addrs *addrs)
 {
 	char buf[ADDR_STRLEN];
 	unsigned int i;
 
 	for (i = 0; i < addrs->n; i++)
-		printf(" %s %s", kw, format_addr(buf, sizeof(buf), &addrs->a[i]));
+		fprintf(f, " %s %s", kw, format_addr(buf, sizeof(buf), &addrs->a[i]));
 }
 
-static void put_rules_words(const struct rl_rules *rules)
+static void put_rules_words(FILE *f, const struct rl_rules *rules)
 {
 	char buf[PORTS_STRLEN];
 	unsigned int i;
@@ -72,11 +106,11 @@ static void put_rules_words(const struct rl_rules *rules)
 	for (i = 0; i < rules->n; i++) {
 		const struct rl_rule *r = &rules->r[i];
 
-		printf(" allow %s", format_prefix(buf, sizeof(buf), &r->prefix));
+		fprintf(f, " allow %s", format_prefix(buf, sizeof(buf), &r->prefix));
 		if (r->protocols)
-			printf(" proto %s", format_protocols(r->protocols));
+			fprintf(f, " proto %s", format_protocols(r->protocols));
 		if (r->ports.n)
-			printf(" port %s", format_ports(buf, sizeof(buf), &r->ports));
+			fprintf(f, " port %s", format_ports(buf, sizeof(buf), &r->ports));
 	}
 }
 
@@ -105,44 +139,58 @@ static int network_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct save_state *st = data;
 	struct rl_obj *o = st->obj;
+	FILE *f = st->f;
 
+	if (st->stale)
+		return 0;
 	if (obj_decode(nlh, o))
 		return -1;
 	if (!o->id)
 		return 0;
+	if (id_add(&st->networks, o->id))
+		return -1;
 	if (!o->vrf[0])
-		printf("# network %s is detached (its VRF is gone)\n", o->name);
-	put_account(o->owner);
-	printf("network add %s vrf %s\n", o->name, o->vrf[0] ? o->vrf : "?");
+		fprintf(f, "# network %s is detached (its VRF is gone)\n", o->name);
+	put_account(f, o->owner);
+	fprintf(f, "network add %s vrf %s\n", o->name, o->vrf[0] ? o->vrf : "?");
 	return 0;
 }
 
-static void put_network_words(const struct rl_obj *o)
+static void put_network_words(FILE *f, const struct rl_obj *o)
 {
 	if (o->network_id)
-		printf(" network %s", o->network_name);
+		fprintf(f, " network %s", o->network_name);
 }
 
 static int gateway_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct save_state *st = data;
 	struct rl_obj *o = st->obj;
+	FILE *f = st->f;
 	char buf[16];
 
+	if (st->stale)
+		return 0;
 	if (obj_decode(nlh, o))
 		return -1;
-	put_account(o->owner);
-	printf("gateway add %s", o->name);
-	put_network_words(o);
-	put_addrs_words("addr", &o->addrs);
+	if (o->network_id && !id_seen(&st->networks, o->network_id)) {
+		st->stale = true;	/* its network is newer than the list */
+		return 0;
+	}
+	if (id_add(&st->gateways, o->id))
+		return -1;
+	put_account(f, o->owner);
+	fprintf(f, "gateway add %s", o->name);
+	put_network_words(f, o);
+	put_addrs_words(f, "addr", &o->addrs);
 	if (o->has_snat_ports &&
 	    (o->snat_ports != RESLINK_SNAT_PORTS_DEFAULT || o->snat_random))
-		printf(" snat-ports %s%s", format_range(buf, sizeof(buf), o->snat_ports),
-		       o->snat_random ? " random" : "");
+		fprintf(f, " snat-ports %s%s", format_range(buf, sizeof(buf), o->snat_ports),
+			  o->snat_random ? " random" : "");
 	if (o->ifname[0])
-		printf(" dev %s", o->ifname);
-	put_rules_words(&o->rules);
-	putchar('\n');
+		fprintf(f, " dev %s", o->ifname);
+	put_rules_words(f, &o->rules);
+	fputc('\n', f);
 	return 0;
 }
 
@@ -157,11 +205,28 @@ static int resource_cb(const struct nlmsghdr *nlh, void *data)
 	struct rl_obj *o = st->obj;
 	const struct res_info *group = NULL;
 	struct res_info *ri;
+	FILE *f = st->f;
 	char buf[PORTS_STRLEN];
 	unsigned int i;
 
+	if (st->stale)
+		return 0;
 	if (obj_decode(nlh, o))
 		return -1;
+	/*
+	 * A group is listed before its children (ids increase), unless it
+	 * was created after the dump began: only its gateway can be newer.
+	 */
+	if (o->type == RESLINK_TYPE_CHILD) {
+		group = find_res(st, o->group_id);
+		if (!group) {
+			st->stale = true;
+			return 0;
+		}
+	} else if (!id_seen(&st->gateways, o->gateway_id)) {
+		st->stale = true;
+		return 0;
+	}
 	st->res = grow(st->res, &st->cap_res, st->n_res, sizeof(*st->res));
 	if (!st->res)
 		return -1;
@@ -180,33 +245,31 @@ static int resource_cb(const struct nlmsghdr *nlh, void *data)
 		ri->n_shares = o->n_shares;
 	}
 
-	put_account(o->owner);
-	printf("resource add %s type %s", o->name, type_str(o->type));
-	if (o->type == RESLINK_TYPE_CHILD) {
-		group = find_res(st, o->group_id);
-		printf(" group %s", group ? group->name : o->group_name);
-	} else {
-		printf(" gateway %s", o->gateway_name);
-	}
+	put_account(f, o->owner);
+	fprintf(f, "resource add %s type %s", o->name, type_str(o->type));
+	if (o->type == RESLINK_TYPE_CHILD)
+		fprintf(f, " group %s", group->name);
+	else
+		fprintf(f, " gateway %s", o->gateway_name);
 	if (o->dns_name[0])
-		printf(" dns %s%s", o->dns_name, o->targets.n ? "" : " no-resolve");
-	put_addrs_words("ip", &o->targets);
+		fprintf(f, " dns %s%s", o->dns_name, o->targets.n ? "" : " no-resolve");
+	put_addrs_words(f, "ip", &o->targets);
 	/* A child states only what it does not inherit. */
 	if (o->ports.n && !(group && same_ports(&group->ports, &o->ports)))
-		printf(" port %s", format_ports(buf, sizeof(buf), &o->ports));
+		fprintf(f, " port %s", format_ports(buf, sizeof(buf), &o->ports));
 	if (o->protocols && o->type != RESLINK_TYPE_CHILD)
-		printf(" proto %s", format_protocols(o->protocols));
+		fprintf(f, " proto %s", format_protocols(o->protocols));
 	if (o->domain[0])
-		printf(" domain %s", o->domain);
+		fprintf(f, " domain %s", o->domain);
 	if (o->flags & RESLINK_RES_F_ACCEPTANCE_REQUIRED)
-		printf(" acceptance-required");
+		fprintf(f, " acceptance-required");
 	if (o->has_idle_timeout && o->idle_timeout != RESLINK_IDLE_TIMEOUT_DEFAULT)
-		printf(" idle-timeout %u", o->idle_timeout);
-	putchar('\n');
+		fprintf(f, " idle-timeout %u", o->idle_timeout);
+	fputc('\n', f);
 	for (i = 0; i < o->n_shares; i++) {
-		put_account(o->owner);
-		printf("resource share %s account %s\n", o->name,
-		       format_account(buf, sizeof(buf), o->shares[i]));
+		put_account(f, o->owner);
+		fprintf(f, "resource share %s account %s\n", o->name,
+			  format_account(buf, sizeof(buf), o->shares[i]));
 	}
 	return 0;
 }
@@ -216,9 +279,12 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 	struct save_state *st = data;
 	struct rl_obj *o = st->obj;
 	const struct res_info *res;
+	FILE *f = st->f;
 	char buf[ADDR_STRLEN + 8];
 	size_t i;
 
+	if (st->stale)
+		return 0;
 	if (obj_decode(nlh, o))
 		return -1;
 	/*
@@ -227,15 +293,18 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 	 * FILE cannot hold.
 	 */
 	if (o->state == RESLINK_STATE_DELETED) {
-		printf("# ");
-		put_account(o->owner);
-		printf("endpoint %s: resource %s was deleted\n", o->name,
-		       o->resource_name);
+		fprintf(f, "# ");
+		put_account(f, o->owner);
+		fprintf(f, "endpoint %s: resource %s was deleted\n", o->name,
+			  o->resource_name);
 		return 0;
 	}
+	/* Its resource or network was created after their lists. */
 	res = find_res(st, o->resource_id);
-	if (!res)
-		return -1;
+	if (!res || (o->network_id && !id_seen(&st->networks, o->network_id))) {
+		st->stale = true;
+		return 0;
+	}
 	/* An endpoint whose account lost its share (unshare rejected it):
 	 * share for the time of the restore, unshare after.
 	 */
@@ -249,36 +318,48 @@ static int endpoint_cb(const struct nlmsghdr *nlh, void *data)
 			if (!st->temp)
 				return -1;
 			st->temp[st->n_temp++] = (struct temp_share){ res, o->owner };
-			put_account(res->owner);
-			printf("resource share %s account %s\n", res->name,
-			       format_account(buf, sizeof(buf), o->owner));
+			put_account(f, res->owner);
+			fprintf(f, "resource share %s account %s\n", res->name,
+				   format_account(buf, sizeof(buf), o->owner));
 		}
 	}
-	put_account(o->owner);
-	printf("endpoint add %s resource %s", o->name, res->name);
-	put_network_words(o);
+	put_account(f, o->owner);
+	fprintf(f, "endpoint add %s resource %s", o->name, res->name);
+	put_network_words(f, o);
 	if (o->has_prefix)
-		printf(" prefix %s", format_prefix(buf, sizeof(buf), &o->prefix));
+		fprintf(f, " prefix %s", format_prefix(buf, sizeof(buf), &o->prefix));
 	else
-		put_addrs_words("addr", &o->addrs);
+		put_addrs_words(f, "addr", &o->addrs);
 	if (o->ifname[0])
-		printf(" dev %s", o->ifname);
+		fprintf(f, " dev %s", o->ifname);
 	if (o->private_dns)
-		printf(" private-dns");
-	put_rules_words(&o->rules);
-	putchar('\n');
+		fprintf(f, " private-dns");
+	put_rules_words(f, &o->rules);
+	fputc('\n', f);
 	if (o->state == RESLINK_STATE_REJECTED ||
 	    (o->state == RESLINK_STATE_AVAILABLE && o->owner != res->owner &&
 	     (res->flags & RESLINK_RES_F_ACCEPTANCE_REQUIRED))) {
-		put_account(res->owner);
-		printf("endpoint %s %s\n",
-		       o->state == RESLINK_STATE_REJECTED ? "reject" : "accept",
-		       o->name);
+		put_account(f, res->owner);
+		fprintf(f, "endpoint %s %s\n",
+			  o->state == RESLINK_STATE_REJECTED ? "reject" : "accept",
+			  o->name);
 	}
 	return 0;
 }
 
-int do_save(int argc, char **argv)
+static void save_state_reset(struct save_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_res; i++)
+		free(st->res[i].shares);
+	st->n_res = st->n_temp = 0;
+	st->networks.n = st->gateways.n = 0;
+	st->stale = false;
+}
+
+/* One listing of the four kinds into st->f; stale if they disagree. */
+static int save_once(struct save_state *st)
 {
 	/* In the order a restore needs: what is referred to first. */
 	static const struct {
@@ -290,10 +371,81 @@ int do_save(int argc, char **argv)
 		{ KIND_RESOURCE, resource_cb },
 		{ KIND_ENDPOINT, endpoint_cb },
 	};
-	struct save_state st = { 0 };
 	char buf[ID_STRLEN], suffix[RESLINK_DNS_SUFFIX_MAXLEN + 1];
-	int k, ret = 0;
 	size_t i;
+	int k, ret;
+
+	fprintf(st->f, "# reslink save: restore with \"reslink -b FILE\"\n");
+	/* A setting of the namespace, not of an account: no "-a". */
+	ret = dns_suffix_get(suffix);
+	if (!ret && strcmp(suffix, RESLINK_DNS_SUFFIX_DEFAULT))
+		fprintf(st->f, "dns suffix set %s\n", suffix);
+	for (k = 0; k < (int)(sizeof(steps) / sizeof(steps[0])) && !ret; k++)
+		ret = genl_dump(genl_msg(kind_cmd(steps[k].kind, CMD_GET), 0),
+				steps[k].cb, st);
+	for (i = 0; i < st->n_temp && !ret; i++) {
+		put_account(st->f, st->temp[i].res->owner);
+		fprintf(st->f, "resource unshare %s account %s\n",
+			st->temp[i].res->name,
+			format_account(buf, sizeof(buf), st->temp[i].account));
+	}
+	return ret;
+}
+
+/*
+ * What "reslink save" prints, as a NUL-terminated text in *text (to free)
+ * of *len bytes: a snapshot whose lines refer only to objects it creates
+ * before them. If objects keep being created while it is listed, an error.
+ */
+int save_snapshot(char **text, size_t *len)
+{
+	struct save_state st = { 0 };
+	int tries, ret = EXIT_KERNEL;
+
+	*text = NULL;
+	st.obj = calloc(1, sizeof(*st.obj));
+	if (!st.obj)
+		goto nomem;
+	for (tries = 0; tries < DUMP_RETRIES; tries++) {
+		free(*text);
+		*text = NULL;
+		save_state_reset(&st);
+		st.f = open_memstream(text, len);
+		if (!st.f)
+			goto nomem;
+		ret = save_once(&st);
+		if (fclose(st.f) && !ret)
+			goto nomem;
+		if (ret || !st.stale)
+			goto out;
+	}
+	fprintf(stderr, "Error: the objects kept changing while being listed; try again.\n");
+	ret = EXIT_KERNEL;
+	goto out;
+nomem:
+	fprintf(stderr, "Error: save: %s.\n", strerror(errno));
+	ret = EXIT_KERNEL;
+out:
+	if (ret) {
+		free(*text);
+		*text = NULL;
+	}
+	save_state_reset(&st);
+	free(st.res);
+	free(st.temp);
+	free(st.networks.id);
+	free(st.gateways.id);
+	if (st.obj)
+		obj_free(st.obj);
+	free(st.obj);
+	return ret;
+}
+
+int do_save(int argc, char **argv)
+{
+	size_t len;
+	char *text;
+	int ret;
 
 	if (argc > 0 && is_help(argv[0])) {
 		printf("Usage: reslink save > FILE; reslink -b FILE\n"
@@ -302,27 +454,13 @@ int do_save(int argc, char **argv)
 	}
 	if (argc > 0)
 		return unknown_keyword("save help", argv[0]);
-	st.obj = calloc(1, sizeof(*st.obj));
-	if (!st.obj)
-		return EXIT_KERNEL;
-	printf("# reslink save: restore with \"reslink -b FILE\"\n");
-	/* A setting of the namespace, not of an account: no "-a". */
-	ret = dns_suffix_get(suffix);
-	if (!ret && strcmp(suffix, RESLINK_DNS_SUFFIX_DEFAULT))
-		printf("dns suffix set %s\n", suffix);
-	for (k = 0; k < (int)(sizeof(steps) / sizeof(steps[0])) && !ret; k++)
-		ret = genl_dump(genl_msg(kind_cmd(steps[k].kind, CMD_GET), 0),
-				steps[k].cb, &st);
-	for (i = 0; i < st.n_temp && !ret; i++) {
-		put_account(st.temp[i].res->owner);
-		printf("resource unshare %s account %s\n", st.temp[i].res->name,
-		       format_account(buf, sizeof(buf), st.temp[i].account));
+	ret = save_snapshot(&text, &len);
+	if (ret)
+		return ret;
+	if (fwrite(text, 1, len, stdout) != len) {
+		fprintf(stderr, "Error: save: cannot write: %s.\n", strerror(errno));
+		ret = EXIT_KERNEL;
 	}
-	for (i = 0; i < st.n_res; i++)
-		free(st.res[i].shares);
-	free(st.res);
-	free(st.temp);
-	obj_free(st.obj);
-	free(st.obj);
+	free(text);
 	return ret;
 }
