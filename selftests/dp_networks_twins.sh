@@ -97,13 +97,17 @@ insert_failed() {
 # moment. Both keep the client's port 40001 while neither entry is
 # confirmed, so one may lose at confirmation and its datagram be dropped
 # (docs/datapath.md, "Source ports"): the clients retry as resolvers do,
-# and the retry gets a port of its own.
+# and the retry gets a port of its own. The echo server answers each
+# datagram to its sender from one process: with socat's UDP-RECVFROM,fork
+# one twin once needed 8 requests while the other's entry kept getting
+# packets after it had its answer.
 twin_datagrams() {
 	local one two rc1=0 rc2=0 clashes admitted1 admitted2
-	udp_echo "$NS_P" 4 9001
-	c python3 "$TOP/selftests/udp_ask.py" 10.0.0.100 9001 40001 from-one >"$TMPD/udp1" &
+	in_ns "$NS_P" python3 "$TOP/selftests/udp_ask.py" serve 9001 &
+	wait_for_udp_listen "$NS_P" 9001
+	c python3 "$TOP/selftests/udp_ask.py" ask 10.0.0.100 9001 40001 from-one >"$TMPD/udp1" &
 	one=$!
-	c2 python3 "$TOP/selftests/udp_ask.py" 10.0.0.100 9001 40001 from-two >"$TMPD/udp2" &
+	c2 python3 "$TOP/selftests/udp_ask.py" ask 10.0.0.100 9001 40001 from-two >"$TMPD/udp2" &
 	two=$!
 	wait "$one" || rc1=$?
 	wait "$two" || rc2=$?

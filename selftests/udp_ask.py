@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""A UDP request and its answer, retried as a resolver retries.
+"""UDP requests and answers, retried as a resolver retries.
 
-  udp_ask.py HOST PORT SPORT TEXT
+  udp_ask.py serve PORT
+      answers every datagram to PORT with its own bytes, to its sender.
+      One process and one socket, no child per peer (socat's
+      UDP-RECVFROM with fork shares its socket with the child it forks
+      for a peer).
+  udp_ask.py ask HOST PORT SPORT TEXT
       sends TEXT from source port SPORT to HOST:PORT and prints the first
       answer; without one within a second, sends TEXT again, up to ten
       times in all. Prints the number of requests sent on stderr. Exits 1
@@ -14,8 +19,16 @@ import sys
 TRIES = 10
 
 
-def main():
-    host, port, sport, text = sys.argv[1:5]
+def serve(port):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("0.0.0.0", int(port)))
+    while True:
+        data, peer = sock.recvfrom(65536)
+        sock.sendto(data, peer)
+
+
+def ask(host, port, sport, text):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("0.0.0.0", int(sport)))
     sock.connect((host, int(port)))
@@ -31,6 +44,16 @@ def main():
         return 0
     print("no answer to %d requests" % TRIES, file=sys.stderr)
     return 1
+
+
+def main():
+    if sys.argv[1:2] == ["serve"] and len(sys.argv) == 3:
+        serve(sys.argv[2])
+        return 0
+    if sys.argv[1:2] == ["ask"] and len(sys.argv) == 6:
+        return ask(*sys.argv[2:6])
+    print(__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
