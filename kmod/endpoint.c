@@ -439,7 +439,7 @@ int rl_endpoint_new(struct rl_req *req)
 	nw = rl_network_find(req);
 	if (IS_ERR(nw))
 		return PTR_ERR(nw);
-	ep = kzalloc(sizeof(*ep), RL_GFP);
+	ep = kmem_cache_zalloc(rl_endpoint_cache, RL_GFP);
 	if (!ep)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&ep->res_node);

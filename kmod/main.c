@@ -98,10 +98,13 @@ static int __init rl_init(void)
 	int ret;
 
 	rl_nat_init();
+	ret = rl_endpoint_cache_init();
+	if (ret)
+		return ret;
 	/* Namespaces first: the family's handlers use their state. */
 	ret = register_pernet_subsys(&rl_net_ops);
 	if (ret)
-		return ret;
+		goto err_pernet;
 	ret = rl_genl_init();
 	if (ret)
 		goto err_genl;
@@ -114,6 +117,8 @@ err_notifier:
 	rl_genl_exit();
 err_genl:
 	unregister_pernet_subsys(&rl_net_ops);
+err_pernet:
+	rl_endpoint_cache_exit();
 	return ret;
 }
 
@@ -128,6 +133,7 @@ static void __exit rl_exit(void)
 	rl_genl_exit();
 	unregister_pernet_subsys(&rl_net_ops);
 	rl_network_wq_destroy();
+	rl_endpoint_cache_exit();
 }
 
 module_init(rl_init);

@@ -371,6 +371,9 @@ int rl_nat_templates(struct net *net, struct rl_network *nw);
 /* The endpoint's connections in conntrack now; rl_net->lock held. */
 u64 rl_nat_active(const struct rl_endpoint *ep);
 void rl_nat_init(void);
+extern struct kmem_cache *rl_endpoint_cache;
+int rl_endpoint_cache_init(void);
+void rl_endpoint_cache_exit(void);
 void rl_nat_unlink_binding(struct rl_binding *b);
 void rl_nat_release_binding(struct rl_binding *b);
 
