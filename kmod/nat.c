@@ -359,6 +359,7 @@ struct rl_snat_probe {
 	struct net *net;
 	struct nf_conntrack_zone zone;	/* the reply direction's */
 	struct nf_conntrack_tuple tuple; /* target -> gateway address:port */
+	int oif;			/* the gateway's VRF, 0: none */
 };
 
 static bool rl_ct_closing(const struct nf_conn *ct)
@@ -392,9 +393,13 @@ static enum rl_port_use rl_snat_port_use(struct rl_snat_probe *sp, u16 port,
 	return RL_PORT_CLOSING;
 }
 
-/* End a closing entry whose tuple the new connection takes over. */
-static void rl_snat_take_over(struct nf_conn *held)
+/*
+ * End a closing entry whose tuple the new connection takes over, and the
+ * target's TIME_WAIT of it (twreset.c).
+ */
+static void rl_snat_take_over(struct rl_snat_probe *sp, struct nf_conn *held)
 {
+	rl_twreset(sp->net, held, sp->oif);
 	nf_ct_kill(held);
 	nf_ct_put(held);
 }
@@ -454,7 +459,7 @@ static u16 rl_snat_pick(struct rl_snat_probe *sp, const struct rl_gateway *gw,
 		return port;
 	}
 	if (oldest)
-		rl_snat_take_over(oldest);
+		rl_snat_take_over(sp, oldest);
 	return oldest_port;
 }
 
@@ -477,6 +482,7 @@ static bool rl_snat(struct nf_conn *ct, const struct rl_gateway *gw,
 			NF_CT_DEFAULT_ZONE_DIR, 0);
 	sp.tuple = ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	sp.tuple.dst.u3 = source->a;
+	sp.oif = READ_ONCE(gw->network->vrf_ifindex);
 	if (!gw->snat_random) {
 		keep = ntohs(orig->src.u.all);
 		if (keep < gw->snat_first || keep > gw->snat_last)

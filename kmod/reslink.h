@@ -286,6 +286,9 @@ extern struct rl_rules rl_no_rules;
 /* dns.c */
 void rl_dns_init(struct rl_net *rn);
 
+/* twreset.c: packet path */
+void rl_twreset(struct net *net, const struct nf_conn *ct, int oif);
+
 /* netlink.c */
 int rl_genl_init(void);
 void rl_genl_exit(void);

@@ -5,19 +5,24 @@
 # gateway's range and free; a gateway whose ports are all held takes over
 # the port of a closed connection (TIME_WAIT), never one of an established
 # or a half-closed connection, and counts drop_snat while none has closed;
-# a gateway with "random" gives random ports of its range.
+# a gateway with "random" gives random ports of its range. A port taken
+# over from a connection the provider closed first meets no TIME_WAIT at
+# the provider: reslink ends it first, so no SYN is rejected (PAWS).
 #
 #   consumer                fabric                                               provider
 #   10.0.0.10 --> 10.0.0.100 (ep1) ---> 10.1.0.50 ports 40000-40009       ---> 10.1.0.20:9000
 #             --> 10.0.0.101 (ep2) ---> 10.1.0.51 ports 40100-40101       --->   (snat_conns.py:
 #             --> 10.0.0.102 (ep3) ---> 10.1.0.52 ports 41000-41999 random --->   peer port, states)
+#             --> 10.0.0.103 (ep4) ---> 10.1.0.53 port 40200
 set -euo pipefail
 . "$(dirname "$0")/dp_lib.bash"
 
 EP4B=10.0.0.101
 EP4C=10.0.0.102
+EP4D=10.0.0.103
 GW4B=10.1.0.51
 GW4C=10.1.0.52
+GW4D=10.1.0.53
 conns=$TOP/selftests/snat_conns.py
 
 # cl COMMAND...: one command to the client, its answer on stdout.
@@ -35,6 +40,22 @@ cl() {
 ct_state() {
 	ip netns exec "$NS_F" conntrack -L -p tcp --reply-port-dst "$1" 2>/dev/null |
 		awk -v gw="dst=$2" '$0 ~ gw { print $4 }'
+}
+
+# tcp_stat NS NAME: a TCP counter of namespace NS (nstat's name).
+tcp_stat() {
+	ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2 }'
+}
+
+# wait_ct_state PORT GW STATE: until the entry of PORT on GW is in STATE.
+wait_ct_state() {
+	local i
+
+	for ((i = 0; i < 50; i++)); do
+		[[ $(ct_state "$1" "$2") == "$3" ]] && return 0
+		sleep 0.1
+	done
+	fail "the entry of port $1 on $2 is '$(ct_state "$1" "$2")', not $3"
 }
 
 kept_ports() {
@@ -107,6 +128,35 @@ never_live() {
 	expect_eq "$(ct_state "$port_b" "$GW4B")" CLOSE_WAIT "b's entry at the end"
 }
 
+# One port, taken over again and again from a connection that the provider
+# closed first. Each new connection comes from a new client port, whose
+# TCP timestamps are unrelated to the last one's (the offset is a hash of
+# the four-tuple), so the provider's TIME_WAIT would reject about half of
+# their SYNs (PAWS) and the client would retry; reslink sends the provider
+# a RST of the old connection first, which ends its TIME_WAIT. Five
+# takeovers without a rejected SYN: one in 32 without the RST.
+timewait_takeover() {
+	local i paws syn
+
+	rl gateway add gw4 addr "$GW4D" dev "$DEV_P" snat-ports 40200-40200
+	rl resource add four type single gateway gw4 ip "$TARGET4" port 9000
+	rl endpoint add ep4 resource four addr "$EP4D" dev "$DEV_C"
+	paws=$(tcp_stat "$NS_P" TcpExtPAWSEstab)
+	syn=$(tcp_stat "$NS_C" TcpExtTCPSynRetrans)
+	for ((i = 1; i <= 6; i++)); do
+		expect_eq "$(cl open t$i "$EP4D" 9000)" "t$i 40200" "t$i on the gateway's one port"
+		expect_eq "$(cl echo t$i hi$i)" "t$i hi$i" "t$i answers"
+		expect_eq "$(cl close t$i)" "t$i closed" "t$i closed, the provider first"
+		wait_ct_state 40200 "$GW4D" TIME_WAIT
+	done
+	expect_eq "$(tcp_stat "$NS_P" TcpExtPAWSEstab)" "$paws" \
+		"SYNs the provider rejected for an old timestamp (PAWS)"
+	expect_eq "$(tcp_stat "$NS_C" TcpExtTCPSynRetrans)" "$syn" \
+		"SYNs the client sent again"
+	expect_stat_ge gateway gw4 admitted 6
+	expect_eq "$(counter gateway gw4 drop_snat)" 0 "drop_snat of gw4"
+}
+
 random_ports() {
 	local port got n_kept=0
 
@@ -132,6 +182,7 @@ wait_for_tcp_listen "$NS_P" 9000
 coproc CL { ip netns exec "$NS_C" python3 "$conns" client; }
 kept_ports
 never_live
+timewait_takeover
 random_ports
 no_klog_errors "$mark"
 echo "PASS: dp_snat_reuse"
