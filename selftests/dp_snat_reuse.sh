@@ -13,7 +13,8 @@
 #   10.0.0.10 --> 10.0.0.100 (ep1) ---> 10.1.0.50 ports 40000-40009       ---> 10.1.0.20:9000
 #             --> 10.0.0.101 (ep2) ---> 10.1.0.51 ports 40100-40101       --->   (snat_conns.py:
 #             --> 10.0.0.102 (ep3) ---> 10.1.0.52 ports 41000-41999 random --->   peer port, states)
-#             --> 10.0.0.103 (ep4) ---> 10.1.0.53 port 40200
+#             --> 10.0.0.103         ---> 10.1.0.53 port 40200
+#             --> fd00::103          ---> fd01::53 port 40300             ---> fd01::20:9000
 set -euo pipefail
 . "$(dirname "$0")/dp_lib.bash"
 
@@ -23,6 +24,8 @@ EP4D=10.0.0.103
 GW4B=10.1.0.51
 GW4C=10.1.0.52
 GW4D=10.1.0.53
+EP6D=fd00::103
+GW6D=fd01::53
 conns=$TOP/selftests/snat_conns.py
 
 # cl COMMAND...: one command to the client, its answer on stdout.
@@ -38,7 +41,10 @@ cl() {
 # ct_state PORT: the TCP state of the entry that leaves through gateway
 # address $2 from port PORT ("" if none).
 ct_state() {
-	ip netns exec "$NS_F" conntrack -L -p tcp --reply-port-dst "$1" 2>/dev/null |
+	local family=ipv4
+
+	[[ $2 == *:* ]] && family=ipv6
+	ip netns exec "$NS_F" conntrack -L -f $family -p tcp --reply-port-dst "$1" 2>/dev/null |
 		awk -v gw="dst=$2" '$0 ~ gw { print $4 }'
 }
 
@@ -135,26 +141,30 @@ never_live() {
 # their SYNs (PAWS) and the client would retry; reslink sends the provider
 # a RST of the old connection first, which ends its TIME_WAIT. Five
 # takeovers without a rejected SYN: one in 32 without the RST.
+#
+# timewait_takeover NAME GATEWAY_ADDR ENDPOINT_ADDR PORT TARGET_ADDR
 timewait_takeover() {
-	local i paws syn
+	local name=$1 gw=$2 ep=$3 port=$4 target=$5 i paws syn c
 
-	rl gateway add gw4 addr "$GW4D" dev "$DEV_P" snat-ports 40200-40200
-	rl resource add four type single gateway gw4 ip "$TARGET4" port 9000
-	rl endpoint add ep4 resource four addr "$EP4D" dev "$DEV_C"
+	say T "$name: one port, taken over five times"
+	rl gateway add "gw-$name" addr "$gw" dev "$DEV_P" snat-ports "$port-$port"
+	rl resource add "res-$name" type single gateway "gw-$name" ip "$target" port 9000
+	rl endpoint add "ep-$name" resource "res-$name" addr "$ep" dev "$DEV_C"
 	paws=$(tcp_stat "$NS_P" TcpExtPAWSEstab)
 	syn=$(tcp_stat "$NS_C" TcpExtTCPSynRetrans)
 	for ((i = 1; i <= 6; i++)); do
-		expect_eq "$(cl open t$i "$EP4D" 9000)" "t$i 40200" "t$i on the gateway's one port"
-		expect_eq "$(cl echo t$i hi$i)" "t$i hi$i" "t$i answers"
-		expect_eq "$(cl close t$i)" "t$i closed" "t$i closed, the provider first"
-		wait_ct_state 40200 "$GW4D" TIME_WAIT
+		c=$name-$i
+		expect_eq "$(cl open "$c" "$ep" 9000)" "$c $port" "$c on the gateway's one port"
+		expect_eq "$(cl echo "$c" hi$i)" "$c hi$i" "$c answers"
+		expect_eq "$(cl close "$c")" "$c closed" "$c closed, the provider first"
+		wait_ct_state "$port" "$gw" TIME_WAIT
 	done
 	expect_eq "$(tcp_stat "$NS_P" TcpExtPAWSEstab)" "$paws" \
 		"SYNs the provider rejected for an old timestamp (PAWS)"
 	expect_eq "$(tcp_stat "$NS_C" TcpExtTCPSynRetrans)" "$syn" \
 		"SYNs the client sent again"
-	expect_stat_ge gateway gw4 admitted 6
-	expect_eq "$(counter gateway gw4 drop_snat)" 0 "drop_snat of gw4"
+	expect_stat_ge gateway "gw-$name" admitted 6
+	expect_eq "$(counter gateway "gw-$name" drop_snat)" 0 "drop_snat of gw-$name"
 }
 
 random_ports() {
@@ -182,7 +192,8 @@ wait_for_tcp_listen "$NS_P" 9000
 coproc CL { ip netns exec "$NS_C" python3 "$conns" client; }
 kept_ports
 never_live
-timewait_takeover
+timewait_takeover tw4 "$GW4D" "$EP4D" 40200 "$TARGET4"
+timewait_takeover tw6 "$GW6D" "$EP6D" 40300 "$TARGET6"
 random_ports
 no_klog_errors "$mark"
 echo "PASS: dp_snat_reuse"

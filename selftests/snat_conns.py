@@ -45,9 +45,11 @@ def serve_one(conn, peer, log):
 
 
 def server(port, log):
-    srv = socket.socket()
+    # IPv6 and IPv4 (as mapped addresses) on one socket.
+    srv = socket.socket(socket.AF_INET6)
+    srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("", int(port)))
+    srv.bind(("::", int(port)))
     srv.listen(64)
     while True:
         conn, peer = srv.accept()
@@ -61,7 +63,8 @@ def client():
         words = line.split()
         cmd, name = words[0], words[1]
         if cmd == "open":
-            s = socket.socket()
+            s = socket.socket(socket.AF_INET6 if ":" in words[2]
+                              else socket.AF_INET)
             s.settimeout(3)
             try:
                 if len(words) > 4:
