@@ -58,8 +58,8 @@ f sysctl -q -w net.ipv6.conf.$DEV_C.router_solicitation_delay=0 \
 c ip addr add 10.0.0.77/24 dev eth0
 c ip addr add fd00::77/64 dev eth0 nodad
 
-p socat -t 10 -T 10 TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo hello from the provider' &
-p socat -t 10 -T 10 TCP6-LISTEN:8080,ipv6only=1,reuseaddr,fork SYSTEM:'echo hello over IPv6' &
+p socat -t "$(scaled 10)" -T "$(scaled 10)" TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo hello from the provider' &
+p socat -t "$(scaled 10)" -T "$(scaled 10)" TCP6-LISTEN:8080,ipv6only=1,reuseaddr,fork SYSTEM:'echo hello over IPv6' &
 wait_for_tcp_listen "$NS_P" 8080
 
 rl gateway add gw1 addr 10.1.0.50 addr fd01::50 dev "$DEV_P"
@@ -73,7 +73,7 @@ rl resource add app61 type child group apps6 ip fd01::21
 say "" "one address: the lowest free one, after the fabric's own 10.0.0.1"
 rl endpoint add a1 resource web addr auto dev "$DEV_C"
 expect_eq "$(addrs a1)" 10.0.0.2 "the address a1 got"
-got=$(c socat -u -T 5 TCP:10.0.0.2:8080 STDOUT)
+got=$(c socat -u -T "$(scaled 5)" TCP:10.0.0.2:8080 STDOUT)
 expect_eq "$got" "hello from the provider" "what the consumer got through 10.0.0.2"
 
 say "" "a pool of 80: past the consumer hosts' 10.0.0.10 and 10.0.0.77"
@@ -84,7 +84,7 @@ expect_eq "$(addrs a2)" "$(seq_addrs 10.0.0 3 84 10 77)" "the pool a2 got"
 say "" "IPv6: fd00::1 is the fabric's; DAD finds fd00::10 and fd00::77 in use"
 rl endpoint add a3 resource web6 addr auto dev "$DEV_C"
 expect_eq "$(addrs a3)" fd00::2 "the address a3 got"
-got=$(c socat -u -T 5 TCP6:[fd00::2]:8080 STDOUT)
+got=$(c socat -u -T "$(scaled 5)" TCP6:[fd00::2]:8080 STDOUT)
 expect_eq "$got" "hello over IPv6" "what the consumer got through fd00::2"
 # shellcheck disable=SC2046
 rl endpoint add a4 resource apps6 $(autos 120) dev "$DEV_C"

@@ -218,7 +218,7 @@ deleted_endpoint() {
 		fail "save after apply differs from the applied file"
 	expect_eq "$(id_of endpoint ep1)" "$ep1" "ep1's id after apply"
 	flowing "$TMPD/tcp" || fail "the TCP stream through ep1 stopped"
-	c socat -t 5 -T 5 - TCP:10.0.0.107:9000,connect-timeout=2 </dev/null ||
+	c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:10.0.0.107:9000,connect-timeout=$(scaled 2)" </dev/null ||
 		fail "no connection through the new ep7"
 }
 

@@ -108,7 +108,7 @@ get() {
 	host=${url#http://}
 	host=${host%%/*}
 	: >"$TMPD/host.log"
-	expect_eq "$(c curl -sS --max-time 10 "$url")" "$want" "curl $url"
+	expect_eq "$(c curl -sS --max-time "$(scaled 10)" "$url")" "$want" "curl $url"
 	expect_eq "$(cat "$TMPD/host.log")" "Host: $host" "Host header the provider saw"
 }
 

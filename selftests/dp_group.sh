@@ -21,7 +21,7 @@ addr_of() {
 }
 
 ask() {
-	c socat -t 5 -T 5 - "TCP:$1:8080,connect-timeout=2" </dev/null
+	c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$1:8080,connect-timeout=$(scaled 2)" </dev/null
 }
 
 two_children() {

@@ -20,7 +20,7 @@ hello_world() {
 	watch_from "$NS_P" from_gateway "$GW4/32"
 	seed_objects
 
-	got=$(c curl -sS --max-time 10 "http://$EP4:8080/")
+	got=$(c curl -sS --max-time "$(scaled 10)" "http://$EP4:8080/")
 	expect_eq "$got" "Hello, World!" "what the consumer got"
 
 	# nc -v: "Connection received on ADDR PORT"
@@ -49,7 +49,7 @@ hello_world() {
 hello_again() {
 	local got
 
-	got=$(c curl -sS --max-time 10 --retry 5 --retry-connrefused --retry-delay 1 "http://$EP4:8080/")
+	got=$(c curl -sS --max-time "$(scaled 10)" --retry 5 --retry-connrefused --retry-delay 1 "http://$EP4:8080/")
 	expect_eq "$got" "Hello, World!" "what the consumer got the second time"
 	expect_stat_ge endpoint ep1 admitted 2
 	expect_stat gateway gw1 drop_inbound 0

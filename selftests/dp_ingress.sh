@@ -15,7 +15,7 @@ OTHER4=10.0.0.11
 
 # ask FROM TO PORT: the whoami answer to a connection from address FROM.
 ask() {
-	c socat -t 5 -T 5 - "TCP:$2:$3,bind=$1,connect-timeout=2" </dev/null
+	c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$2:$3,bind=$1,connect-timeout=$(scaled 2)" </dev/null
 }
 
 by_source() {

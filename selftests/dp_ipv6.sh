@@ -26,7 +26,7 @@ hello6() {
 	rl resource add web type single gateway gw1 ip "$TARGET6" port 8080
 	rl endpoint add ep1 resource web addr "$EP6" dev "$DEV_C"
 
-	got=$(c curl -sS --max-time 10 "http://[$EP6]:8080/")
+	got=$(c curl -sS --max-time "$(scaled 10)" "http://[$EP6]:8080/")
 	expect_eq "$got" "Hello, World!" "what the consumer got over IPv6"
 	peer=$(awk '/Connection received on/ { print $4; exit }' "$TMPD/provider.log")
 	expect_eq "$peer" "$GW6" "the address the provider saw"
@@ -41,10 +41,10 @@ ingress6() {
 	c ip addr add "$OTHER6/64" dev eth0 nodad
 	rl endpoint add ep2 resource web addr "$EP6B" dev "$DEV_C" allow fd00::10/128
 
-	got=$(c curl -sS --max-time 10 --retry 5 --retry-connrefused --retry-delay 1 \
+	got=$(c curl -sS --max-time "$(scaled 10)" --retry 5 --retry-connrefused --retry-delay 1 \
 		--interface fd00::10 "http://[$EP6B]:8080/")
 	expect_eq "$got" "Hello, World!" "allowed source over IPv6"
-	if c curl -sS --max-time 3 --interface "$OTHER6" "http://[$EP6B]:8080/"; then
+	if c curl -sS --max-time "$(scaled 3)" --interface "$OTHER6" "http://[$EP6B]:8080/"; then
 		fail "$OTHER6 is not allowed, yet reached the resource"
 	fi
 	expect_stat_ge endpoint ep2 drop_ingress 1
@@ -52,18 +52,18 @@ ingress6() {
 
 protect6() {
 	: >"$TMPD/fabric.log"
-	f socat -t 10 TCP6-LISTEN:2222,ipv6only=1,reuseaddr,fork SYSTEM:"echo tcp >>$TMPD/fabric.log" &
-	f socat -t 10 "TCP6-LISTEN:2223,bind=[$EP6],reuseaddr,fork" SYSTEM:"echo ep >>$TMPD/fabric.log" &
-	f socat -t 10 UDP6-RECVFROM:5353,ipv6only=1,reuseaddr,fork SYSTEM:"echo udp >>$TMPD/fabric.log" &
+	f socat -t "$(scaled 10)" TCP6-LISTEN:2222,ipv6only=1,reuseaddr,fork SYSTEM:"echo tcp >>$TMPD/fabric.log" &
+	f socat -t "$(scaled 10)" "TCP6-LISTEN:2223,bind=[$EP6],reuseaddr,fork" SYSTEM:"echo ep >>$TMPD/fabric.log" &
+	f socat -t "$(scaled 10)" UDP6-RECVFROM:5353,ipv6only=1,reuseaddr,fork SYSTEM:"echo udp >>$TMPD/fabric.log" &
 	wait_for_tcp_listen "$NS_F" 2222
 	wait_for_tcp_listen "$NS_F" 2223
 	wait_for_udp_listen "$NS_F" 5353
 
-	if c socat -t 2 -T 2 - "TCP:[$EP6]:2222,connect-timeout=2" </dev/null ||
-	   c socat -t 2 -T 2 - "TCP:[$EP6]:2223,connect-timeout=2" </dev/null; then
+	if c socat -t "$(scaled 2)" -T "$(scaled 2)" - "TCP:[$EP6]:2222,connect-timeout=$(scaled 2)" </dev/null ||
+	   c socat -t "$(scaled 2)" -T "$(scaled 2)" - "TCP:[$EP6]:2223,connect-timeout=$(scaled 2)" </dev/null; then
 		fail "a fabric listener answered through the endpoint address"
 	fi
-	if p socat -t 2 -T 2 - "TCP:[$GW6]:2222,connect-timeout=2" </dev/null; then
+	if p socat -t "$(scaled 2)" -T "$(scaled 2)" - "TCP:[$GW6]:2222,connect-timeout=$(scaled 2)" </dev/null; then
 		fail "the provider opened a connection to the gateway address"
 	fi
 	c sh -c "echo hello | socat -u - UDP6:[$EP6]:5353"
@@ -83,9 +83,9 @@ fabric_client() {
 	rl resource add web4 type single gateway gw1 ip "$TARGET4" port 8081
 	rl endpoint add ep4 resource web4 addr "$EP4" dev "$DEV_C"
 
-	got=$(f curl -sS --max-time 10 --retry 5 --retry-connrefused --retry-delay 1 "http://[$EP6]:8080/")
+	got=$(f curl -sS --max-time "$(scaled 10)" --retry 5 --retry-connrefused --retry-delay 1 "http://[$EP6]:8080/")
 	expect_eq "$got" "Hello, World!" "a fabric client over IPv6"
-	got=$(f socat -t 5 -T 5 - "TCP:$EP4:8081,connect-timeout=5" </dev/null)
+	got=$(f socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$EP4:8081,connect-timeout=$(scaled 5)" </dev/null)
 	expect_eq "$got" "$TARGET4 $GW4" "a fabric client over IPv4"
 	expect_stat endpoint ep4 admitted 1
 }

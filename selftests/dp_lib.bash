@@ -97,7 +97,7 @@ whoami_server() {
 	local ns=$1 fam=$2 port=$3
 	# -t: the client half-closes at once; wait for the answer anyway (the
 	# shell can take a while to start under emulation).
-	in_ns "$ns" socat -t 10 "TCP$fam-LISTEN:$port,reuseaddr,fork" \
+	in_ns "$ns" socat -t "$(scaled 10)" "TCP$fam-LISTEN:$port,reuseaddr,fork" \
 		SYSTEM:'echo "$SOCAT_SOCKADDR $SOCAT_PEERADDR"' &
 	wait_for_tcp_listen "$ns" "$port"
 }
@@ -105,7 +105,7 @@ whoami_server() {
 # udp_echo NS FAMILY PORT: sends every datagram back.
 udp_echo() {
 	local ns=$1 fam=$2 port=$3
-	in_ns "$ns" socat -T 2 "UDP$fam-RECVFROM:$port,reuseaddr,fork" EXEC:cat &
+	in_ns "$ns" socat -T "$(scaled 2)" "UDP$fam-RECVFROM:$port,reuseaddr,fork" EXEC:cat &
 	wait_for_udp_listen "$ns" "$port"
 }
 

@@ -60,7 +60,7 @@ overlap_hello() {
 	[[ $ep == *:* ]] && url="http://[$ep]:8080/"
 	: >"$TMPD/provider$fam.log"
 	http_hello "$NS_P" "$fam" 8080 "$TMPD/provider$fam.log"
-	got=$(c curl -sS --max-time 10 "$url")
+	got=$(c curl -sS --max-time "$(scaled 10)" "$url")
 	expect_eq "$got" "Hello, World!" "what the consumer got over IPv$fam"
 	read -r peer _ < <(awk '/Connection received on/ { print $4, $5 }' "$TMPD/provider$fam.log") ||
 		fail "the provider logged no connection over IPv$fam"

@@ -21,13 +21,13 @@ tcp_ports() {
 	seed_objects ip "$TARGET4" port 8080,9000-9001 proto tcp
 
 	for port in 8080 9001; do
-		got=$(c socat -t 5 -T 5 - "TCP:$EP4:$port,connect-timeout=5" </dev/null)
+		got=$(c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$EP4:$port,connect-timeout=$(scaled 5)" </dev/null)
 		expect_eq "$got" "$TARGET4 $GW4" "answer on port $port"
 	done
 	expect_stat endpoint ep1 admitted 2
 
 	# Listening at the provider, but not offered.
-	if c socat -t 2 -T 2 - "TCP:$EP4:7000,connect-timeout=2" </dev/null; then
+	if c socat -t "$(scaled 2)" -T "$(scaled 2)" - "TCP:$EP4:7000,connect-timeout=$(scaled 2)" </dev/null; then
 		fail "port 7000 is not offered, yet the connection went through"
 	fi
 	expect_stat_ge endpoint ep1 drop_port 1
@@ -42,13 +42,13 @@ udp_resource() {
 	rl resource add dns type single gateway gw1 ip "$TARGET4" port 5353 proto udp
 	rl endpoint add ep2 resource dns addr "$EP4B" dev "$DEV_C"
 
-	got=$(echo ping | c socat -t 5 -T 5 - "UDP4:$EP4B:5353")
+	got=$(echo ping | c socat -t "$(scaled 5)" -T "$(scaled 5)" - "UDP4:$EP4B:5353")
 	expect_eq "$got" "ping" "UDP echo through ep2"
 	expect_stat endpoint ep2 admitted 1
 	expect_stat endpoint ep2 active 1
 
 	# The udp resource offers no TCP.
-	if c socat -t 2 -T 2 - "TCP:$EP4B:5353,connect-timeout=2" </dev/null; then
+	if c socat -t "$(scaled 2)" -T "$(scaled 2)" - "TCP:$EP4B:5353,connect-timeout=$(scaled 2)" </dev/null; then
 		fail "TCP went through a udp resource"
 	fi
 	expect_stat_ge endpoint ep2 drop_port 1

@@ -15,7 +15,7 @@ set -euo pipefail
 # fabric_listener LABEL ADDRESS: a fabric socket (a socat address) that logs
 # LABEL to fabric.log for every connection or datagram it gets.
 fabric_listener() {
-	f socat -t 10 "$2" SYSTEM:"echo $1 >>$TMPD/fabric.log" &
+	f socat -t "$(scaled 10)" "$2" SYSTEM:"echo $1 >>$TMPD/fabric.log" &
 }
 
 fabric_untouched() {
@@ -25,7 +25,7 @@ fabric_untouched() {
 refused() {
 	local who=$1
 	shift
-	if "$who" socat -t 2 -T 2 - "$@" </dev/null; then
+	if "$who" socat -t "$(scaled 2)" -T "$(scaled 2)" - "$@" </dev/null; then
 		fail "$* went through"
 	fi
 }
@@ -45,7 +45,7 @@ setup() {
 	wait_for_tcp_listen "$NS_F" 2224
 	wait_for_udp_listen "$NS_F" 5353
 	# The listeners work: at the fabric's own address.
-	c socat -t 5 -T 5 - TCP:10.0.0.1:2222,connect-timeout=5 </dev/null
+	c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:10.0.0.1:2222,connect-timeout=$(scaled 5)" </dev/null
 	grep -q 2222 "$TMPD/fabric.log" || fail "the fabric listener on 2222 logged nothing"
 	: >"$TMPD/fabric.log"
 }
@@ -53,10 +53,10 @@ setup() {
 through_endpoint() {
 	local got
 
-	got=$(c socat -t 5 -T 5 - "TCP:$EP4:8080,connect-timeout=5" </dev/null)
+	got=$(c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$EP4:8080,connect-timeout=$(scaled 5)" </dev/null)
 	expect_eq "$got" "$TARGET4 $GW4" "endpoint port 8080 (the provider, not the fabric)"
-	refused c "TCP:$EP4:2222,connect-timeout=2"
-	refused c "TCP:$EP4:2223,connect-timeout=2"
+	refused c "TCP:$EP4:2222,connect-timeout=$(scaled 2)"
+	refused c "TCP:$EP4:2223,connect-timeout=$(scaled 2)"
 	c sh -c "echo hello | socat -u - UDP4:$EP4:5353"
 	sleep 0.5
 	fabric_untouched
@@ -65,16 +65,16 @@ through_endpoint() {
 
 through_gateway() {
 	local before
-	refused p "TCP:$GW4:8080,connect-timeout=2"
-	refused p "TCP:$GW4:2222,connect-timeout=2"
-	refused p "TCP:$GW4:2224,connect-timeout=2"
+	refused p "TCP:$GW4:8080,connect-timeout=$(scaled 2)"
+	refused p "TCP:$GW4:2222,connect-timeout=$(scaled 2)"
+	refused p "TCP:$GW4:2224,connect-timeout=$(scaled 2)"
 	p sh -c "echo hello | socat -u - UDP4:$GW4:5353"
 	sleep 0.5
 	fabric_untouched
 	expect_stat_ge gateway gw1 drop_inbound 4
 	# Replies to the gateway's own connections still pass.
 	before=$(counter gateway gw1 drop_inbound)
-	expect_eq "$(c socat -t 5 -T 5 - "TCP:$EP4:8080,connect-timeout=5" </dev/null)" \
+	expect_eq "$(c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$EP4:8080,connect-timeout=$(scaled 5)" </dev/null)" \
 		"$TARGET4 $GW4" "a connection after the probes"
 	expect_stat gateway gw1 drop_inbound "$before"
 }
@@ -89,12 +89,12 @@ untracked() {
 			}
 		}
 	EOF
-	refused c "TCP:$EP4:8080,connect-timeout=2"
-	refused c "TCP:$EP4:2223,connect-timeout=2"
-	refused p "TCP:$GW4:2224,connect-timeout=2"
+	refused c "TCP:$EP4:8080,connect-timeout=$(scaled 2)"
+	refused c "TCP:$EP4:2223,connect-timeout=$(scaled 2)"
+	refused p "TCP:$GW4:2224,connect-timeout=$(scaled 2)"
 	fabric_untouched
 	f nft delete table ip rl_untracked
-	expect_eq "$(c socat -t 5 -T 5 - "TCP:$EP4:8080,connect-timeout=5" </dev/null)" \
+	expect_eq "$(c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$EP4:8080,connect-timeout=$(scaled 5)" </dev/null)" \
 		"$TARGET4 $GW4" "endpoint port 8080 once tracked again"
 }
 

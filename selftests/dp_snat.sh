@@ -37,7 +37,7 @@ exhaustion() {
 		[[ -e $file ]] || fail "no connection from source port ${file##*.}"
 	done
 
-	if c socat -u - "TCP:$EP4:9000,connect-timeout=3" </dev/null; then
+	if c socat -u - "TCP:$EP4:9000,connect-timeout=$(scaled 3)" </dev/null; then
 		fail "a fifth connection went through four source ports"
 	fi
 	expect_stat_ge gateway gw1 drop_snat 1

@@ -39,7 +39,7 @@ spread() {
 	rl endpoint add ep1 resource web addr "$EP4" dev "$DEV_C"
 
 	for ((i = 0; i < 30; i++)); do
-		got=$(ip netns exec "$NS_C" socat -t 5 -T 5 - "TCP:$EP4:8080,connect-timeout=5" </dev/null)
+		got=$(ip netns exec "$NS_C" socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$EP4:8080,connect-timeout=$(scaled 5)" </dev/null)
 		hits[${got%% *}]=$((${hits[${got%% *}]:-0} + 1))
 	done
 	for t in "${TARGETS[@]}"; do

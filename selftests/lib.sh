@@ -218,6 +218,17 @@ topology_links() {
 
 # --- waiting -------------------------------------------------------------------
 
+# scaled SECONDS: a client's or server's fixed timeout (socat's -t, -T and
+# connect-timeout, curl's --max-time) times RESLINK_TIMEOUT_SCALE, as the
+# runner scales each test's own timeout (1; make check-debug: 6). On the
+# debugging kernel under TCG on a loaded host, starting a process takes
+# seconds (ip netns exec and socat: up to 7 s measured), and so may a
+# server's fork and exec of its answer: a fixed 2 s or 5 s there fails
+# connections that work.
+scaled() {
+	echo $(($1 * ${RESLINK_TIMEOUT_SCALE:-1}))
+}
+
 # wait_for_listen NS PROTO PORT: poll ss until a socket listens there (bounded:
 # under TCG a server may take a few seconds to start).
 wait_for_listen() {

@@ -46,7 +46,7 @@ published() {
 }
 
 ask() {
-	c socat -t 5 -T 5 - "TCP:$1:8080,connect-timeout=2" </dev/null
+	c socat -t "$(scaled 5)" -T "$(scaled 5)" - "TCP:$1:8080,connect-timeout=$(scaled 2)" </dev/null
 }
 
 # expect_refused WANT_MSG CMD...: the tool exits 2 with the kernel's message.
