@@ -411,18 +411,18 @@ static void rl_snat_take_over(struct rl_snat_probe *sp, struct nf_conn *held)
  * as nf_nat does for plain SNAT: the client's next connection from the
  * same port meets its own entry, which conntrack reopens, and the target
  * sees the same four-tuple again, with timestamps that only grow.
- * Otherwise (and always with random) the first free port of a window of
- * RL_SNAT_PROBES from a random offset; failing that, the tuple of the
+ * Otherwise the first free port of a window of RL_SNAT_PROBES from off
+ * (rl_snat_window(); random with random); failing that, the tuple of the
  * closing entry that expires first in the window (the oldest: entries of
  * one state start with the same timeout), which is ended here. 0 when the
  * window holds nothing but busy tuples.
  */
 static u16 rl_snat_pick(struct rl_snat_probe *sp, const struct rl_gateway *gw,
-			u16 keep)
+			u16 keep, u32 off)
 {
 	unsigned int size = gw->snat_last - gw->snat_first + 1, i, n;
 	struct nf_conn *held, *oldest = NULL;
-	u16 port, oldest_port = 0, off;
+	u16 port, oldest_port = 0;
 	enum rl_port_use use;
 
 	if (keep) {
@@ -434,7 +434,6 @@ static u16 rl_snat_pick(struct rl_snat_probe *sp, const struct rl_gateway *gw,
 			oldest_port = keep;
 		}
 	}
-	off = get_random_u16();
 	n = min_t(unsigned int, size, RL_SNAT_PROBES);
 	for (i = 0; i < n; i++) {
 		port = gw->snat_first + (off + i) % size;
@@ -464,6 +463,26 @@ static u16 rl_snat_pick(struct rl_snat_probe *sp, const struct rl_gateway *gw,
 }
 
 /*
+ * Where a client's window starts: the same place for the same client
+ * address and port. A client that reuses its port while its last entry
+ * is in TIME_WAIT meets it again, and conntrack ends it (a reopen) before
+ * reslink sees the new connection; a window from the same place finds the
+ * old entry's port again, now free, and the target sees the same
+ * four-tuple as before, with timestamps that only grew. From a random
+ * place, the new connection would take another port and leave the old
+ * one free in conntrack but held in TIME_WAIT at the target, for another
+ * client to meet.
+ */
+static u32 rl_snat_window(const struct nf_conntrack_tuple *orig)
+{
+	static u32 seed __read_mostly;
+
+	net_get_random_once(&seed, sizeof(seed));
+	return jhash2(orig->src.u3.all, ARRAY_SIZE(orig->src.u3.all),
+		      seed ^ (__force u32)orig->src.u.all);
+}
+
+/*
  * The source mapping to gateway address source, the reply tuple already
  * holding the target. False when no port is left.
  */
@@ -475,6 +494,7 @@ static bool rl_snat(struct nf_conn *ct, const struct rl_gateway *gw,
 	struct nf_nat_range2 range = {};
 	struct rl_snat_probe sp;
 	u16 keep = 0, port;
+	u32 off;
 
 	sp.net = nf_ct_net(ct);
 	nf_ct_zone_init(&sp.zone,
@@ -483,12 +503,15 @@ static bool rl_snat(struct nf_conn *ct, const struct rl_gateway *gw,
 	sp.tuple = ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	sp.tuple.dst.u3 = source->a;
 	sp.oif = READ_ONCE(gw->network->vrf_ifindex);
-	if (!gw->snat_random) {
+	if (gw->snat_random) {
+		off = get_random_u16();
+	} else {
 		keep = ntohs(orig->src.u.all);
 		if (keep < gw->snat_first || keep > gw->snat_last)
 			keep = 0;
+		off = rl_snat_window(orig);
 	}
-	port = rl_snat_pick(&sp, gw, keep);
+	port = rl_snat_pick(&sp, gw, keep, off);
 
 	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
 	range.min_addr = source->a;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Source ports: a connection keeps the client's port when it is in the
-# gateway's range and free; a gateway whose ports are all held takes over
+# gateway's range and free, and otherwise searches from where the client's
+# address and port say (the same port again after a reopen); a gateway whose ports are all held takes over
 # the port of a closed connection (TIME_WAIT), never one of an established
 # or a half-closed connection, and counts drop_snat while none has closed;
 # a gateway with "random" gives random ports of its range. A port taken
@@ -81,6 +82,17 @@ kept_ports() {
 	for port in 40001 40004 40007; do
 		expect_eq "$(cl echo k$port x$port)" "k$port x$port" "k$port answers"
 	done
+	# A client port outside the range, used again after a close: conntrack
+	# reopens the entry, and the window starts where the client's address
+	# and port say, so the connection gets the same gateway port again.
+	got=$(cl open w1 "$EP4" 9000 45000)
+	got=${got#w1 }
+	((got >= 40000 && got <= 40009)) || fail "port $got outside 40000-40009"
+	expect_eq "$(cl close w1)" "w1 closed" "w1 closed"
+	wait_ct_state "$got" "$GW4" TIME_WAIT
+	expect_eq "$(cl open w2 "$EP4" 9000 45000)" "w2 $got" \
+		"the same client port again: the same gateway port"
+	expect_eq "$(cl close w2)" "w2 closed" "w2 closed"
 }
 
 never_live() {
