@@ -37,12 +37,21 @@
 #define RL_RST_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
 			 sizeof(struct tcphdr))
 
-static struct sk_buff *rl_rst_alloc(void)
+/* An empty RST to be sent on dst, or NULL (and dst released). */
+static struct sk_buff *rl_rst_alloc(struct dst_entry *dst, __be16 protocol)
 {
 	struct sk_buff *skb = alloc_skb(RL_RST_HEADROOM, GFP_ATOMIC);
 
-	if (skb)
-		skb_reserve(skb, LL_MAX_HEADER);
+	if (!skb) {
+		dst_release(dst);
+		return NULL;
+	}
+	skb_reserve(skb, LL_MAX_HEADER);
+	skb_dst_set(skb, dst);
+	skb->protocol = protocol;
+	skb_reset_network_header(skb);
+	/* Untracked: no conntrack entry may hold the tuple taken over. */
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 	return skb;
 }
 
@@ -81,14 +90,9 @@ static void rl_rst_send4(struct net *net, const struct nf_conntrack_tuple *t,
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return;
-	skb = rl_rst_alloc();
-	if (!skb) {
-		ip_rt_put(rt);
+	skb = rl_rst_alloc(&rt->dst, htons(ETH_P_IP));
+	if (!skb)
 		return;
-	}
-	skb_dst_set(skb, &rt->dst);
-	skb->protocol = htons(ETH_P_IP);
-	skb_reset_network_header(skb);
 	iph = skb_put_zero(skb, sizeof(*iph));
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) / 4;
@@ -100,7 +104,6 @@ static void rl_rst_send4(struct net *net, const struct nf_conntrack_tuple *t,
 	th = rl_rst_tcp(skb, t, seq);
 	th->check = tcp_v4_check(sizeof(*th), iph->saddr, iph->daddr,
 				 csum_partial(th, sizeof(*th), 0));
-	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 	ip_local_out(net, NULL, skb);	/* sets tot_len and the checksum */
 }
 
@@ -124,14 +127,9 @@ static void rl_rst_send6(struct net *net, const struct nf_conntrack_tuple *t,
 		dst_release(dst);
 		return;
 	}
-	skb = rl_rst_alloc();
-	if (!skb) {
-		dst_release(dst);
+	skb = rl_rst_alloc(dst, htons(ETH_P_IPV6));
+	if (!skb)
 		return;
-	}
-	skb_dst_set(skb, dst);
-	skb->protocol = htons(ETH_P_IPV6);
-	skb_reset_network_header(skb);
 	ip6h = skb_put_zero(skb, sizeof(*ip6h));
 	ip6_flow_hdr(ip6h, 0, 0);
 	ip6h->nexthdr = IPPROTO_TCP;
@@ -141,7 +139,6 @@ static void rl_rst_send6(struct net *net, const struct nf_conntrack_tuple *t,
 	th = rl_rst_tcp(skb, t, seq);
 	th->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, sizeof(*th),
 				    IPPROTO_TCP, csum_partial(th, sizeof(*th), 0));
-	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 	ip6_local_out(net, NULL, skb);	/* sets payload_len */
 }
 

@@ -3,9 +3,10 @@
 #
 # Source ports: a connection keeps the client's port when it is in the
 # gateway's range and free, and otherwise searches from where the client's
-# address and port say (the same port again after a reopen); a gateway whose ports are all held takes over
-# the port of a closed connection (TIME_WAIT), never one of an established
-# or a half-closed connection, and counts drop_snat while none has closed;
+# address and port say (the same port again after a reopen); a gateway
+# whose ports are all held takes over the port of a closed connection
+# (TIME_WAIT), never one of an established or a half-closed connection,
+# and counts drop_snat while none has closed;
 # a gateway with "random" gives random ports of its range. A port taken
 # over from a connection the provider closed first meets no TIME_WAIT at
 # the provider: reslink ends it first, so no SYN is rejected (PAWS).
