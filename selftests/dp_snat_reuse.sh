@@ -97,7 +97,7 @@ kept_ports() {
 }
 
 never_live() {
-	local got a b d port_a port_b before i
+	local got a b d port_a port_b before
 
 	rl gateway add gw2 addr "$GW4B" dev "$DEV_P" snat-ports 40100-40101
 	rl resource add two type single gateway gw2 ip "$TARGET4" port 9000
@@ -129,11 +129,7 @@ never_live() {
 
 	# a closes (the provider first): its port is taken over by the next one.
 	expect_eq "$(cl close a)" "a closed" "a closed"
-	for ((i = 0; i < 50; i++)); do
-		[[ $(ct_state "$port_a" "$GW4B") == TIME_WAIT ]] && break
-		sleep 0.1
-	done
-	expect_eq "$(ct_state "$port_a" "$GW4B")" TIME_WAIT "a's entry after the close"
+	wait_ct_state "$port_a" "$GW4B" TIME_WAIT
 	before=$(counter gateway gw2 drop_snat)
 	d=$(cl open d "$EP4B" 9000)
 	expect_eq "$d" "d $port_a" "d takes over a's port"
