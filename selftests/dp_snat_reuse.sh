@@ -9,7 +9,8 @@
 # and counts drop_snat while none has closed;
 # a gateway with "random" gives random ports of its range. A port taken
 # over from a connection the provider closed first meets no TIME_WAIT at
-# the provider: reslink ends it first, so no SYN is rejected (PAWS).
+# the provider: reslink ends it first, so no SYN is rejected (PAWS), also
+# when the gateway is in a network, whose VRF the RST is routed in.
 #
 #   consumer                fabric                                               provider
 #   10.0.0.10 --> 10.0.0.100 (ep1) ---> 10.1.0.50 ports 40000-40009       ---> 10.1.0.20:9000
@@ -17,6 +18,9 @@
 #             --> 10.0.0.102 (ep3) ---> 10.1.0.52 ports 41000-41999 random --->   peer port, states)
 #             --> 10.0.0.103         ---> 10.1.0.53 port 40200
 #             --> fd00::103          ---> fd01::53 port 40300             ---> fd01::20:9000
+#             --> 10.0.0.104         ---> 10.2.0.53 port 40400 (network   ---> 10.2.0.20:9000
+#             --> fd00::104          ---> fd02::53 port 40500  prov: p1   ---> fd02::20:9000
+#                                                              in vrf-p)       (on eth1)
 set -euo pipefail
 . "$(dirname "$0")/dp_lib.bash"
 
@@ -151,12 +155,15 @@ never_live() {
 # a RST of the old connection first, which ends its TIME_WAIT. Five
 # takeovers without a rejected SYN: one in 32 without the RST.
 #
-# timewait_takeover NAME GATEWAY_ADDR ENDPOINT_ADDR PORT TARGET_ADDR
+# timewait_takeover NAME GATEWAY_ADDR ENDPOINT_ADDR PORT TARGET_ADDR [GATEWAY_ARGS...]
+# (GATEWAY_ARGS: where the gateway is; default dev $DEV_P)
 timewait_takeover() {
 	local name=$1 gw=$2 ep=$3 port=$4 target=$5 i paws syn c
+	shift 5
+	(($#)) || set -- dev "$DEV_P"
 
 	say T "$name: one port, taken over five times"
-	rl gateway add "gw-$name" addr "$gw" dev "$DEV_P" snat-ports "$port-$port"
+	rl gateway add "gw-$name" addr "$gw" "$@" snat-ports "$port-$port"
 	rl resource add "res-$name" type single gateway "gw-$name" ip "$target" port 9000
 	rl endpoint add "ep-$name" resource "res-$name" addr "$ep" dev "$DEV_C"
 	paws=$(tcp_stat "$NS_P" TcpExtPAWSEstab)
@@ -174,6 +181,34 @@ timewait_takeover() {
 		"SYNs the client sent again"
 	expect_stat_ge gateway "gw-$name" admitted 6
 	expect_eq "$(counter gateway "gw-$name" drop_snat)" 0 "drop_snat of gw-$name"
+}
+
+# The provider side of a network: a second link between the fabric and the
+# provider, p1 enslaved to VRF vrf-p (table 20) in the fabric, in prefixes
+# of its own. The fabric's main table has no route there, so a RST routed
+# without the network's VRF would go nowhere and the provider's TIME_WAIT
+# would stay (PAWS). The consumer's endpoints stay in the default network.
+provider_network_up() {
+	local target route
+
+	pp ip -n "$NS_P" link add eth1 type veth peer name p1 netns "$NS_F"
+	f ip link add vrf-p type vrf table 20
+	f ip link set vrf-p up
+	# Enslaved before its addresses: enslaving cycles a link, and its IPv6
+	# addresses go.
+	f ip link set p1 master vrf-p
+	f ip addr add 10.2.0.1/24 dev p1
+	f ip addr add fd02::1/64 dev p1 nodad
+	f ip link set p1 up
+	p ip addr add 10.2.0.20/24 dev eth1
+	p ip addr add fd02::20/64 dev eth1 nodad
+	p ip link set eth1 up
+	rl network add prov vrf vrf-p
+	for target in 10.2.0.20 fd02::20; do
+		route=$(ip netns exec "$NS_F" ip route get "$target" 2>&1) || continue
+		[[ $route == *unreachable* ]] ||
+			fail "the fabric's main table has a route to $target: $route"
+	done
 }
 
 random_ports() {
@@ -203,6 +238,9 @@ kept_ports
 never_live
 timewait_takeover tw4 "$GW4D" "$EP4D" 40200 "$TARGET4"
 timewait_takeover tw6 "$GW6D" "$EP6D" 40300 "$TARGET6"
+provider_network_up
+timewait_takeover tw4n 10.2.0.53 10.0.0.104 40400 10.2.0.20 network prov dev p1
+timewait_takeover tw6n fd02::53 fd00::104 40500 fd02::20 network prov dev p1
 random_ports
 no_klog_errors "$mark"
 echo "PASS: dp_snat_reuse"
