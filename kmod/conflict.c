@@ -32,7 +32,7 @@ static void rl_conflict_event(struct net *net, struct rl_binding *b,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!genl_has_listeners(&rl_genl_family, net, 0))
+	if (!genl_has_listeners(&rl_genl_family, net, RL_MCGRP_EVENTS))
 		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!skb)
@@ -57,12 +57,13 @@ static void rl_conflict_event(struct net *net, struct rl_binding *b,
 		goto err_free;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
-	genlmsg_multicast_netns(&rl_genl_family, net, skb, 0, 0, GFP_ATOMIC);
+	genlmsg_multicast_netns(&rl_genl_family, net, skb, 0, RL_MCGRP_EVENTS,
+				GFP_ATOMIC);
 	return;
 err_free:
 	nlmsg_free(skb);
 err:
-	genl_set_err(&rl_genl_family, net, 0, 0, -ENOBUFS);
+	genl_set_err(&rl_genl_family, net, 0, RL_MCGRP_EVENTS, -ENOBUFS);
 }
 
 /*

@@ -156,15 +156,17 @@ int rl_dns_set(struct rl_req *req)
 		return -EINVAL;
 	nla_strscpy(rn->dns_suffix, attr, sizeof(rn->dns_suffix));
 	rn->generation++;
-	if (!genl_has_listeners(&rl_genl_family, rn->net, 0) &&
+	if (!genl_has_listeners(&rl_genl_family, rn->net, RL_MCGRP_EVENTS) &&
 	    !nlmsg_report(req->info->nlhdr))
 		return 0;
 	skb = rl_dns_msg(rn, req->info->snd_portid, req->info->snd_seq,
 			 RESLINK_CMD_DNS_SET);
 	if (!skb) {
-		genl_set_err(&rl_genl_family, rn->net, 0, 0, -ENOBUFS);
+		genl_set_err(&rl_genl_family, rn->net, 0, RL_MCGRP_EVENTS,
+			     -ENOBUFS);
 		return 0;
 	}
-	genl_notify(&rl_genl_family, skb, req->info, 0, GFP_KERNEL);
+	genl_notify(&rl_genl_family, skb, req->info, RL_MCGRP_EVENTS,
+		    GFP_KERNEL);
 	return 0;
 }

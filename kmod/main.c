@@ -37,8 +37,13 @@ static int __net_init rl_net_init(struct net *net)
 	ret = rl_sysctl_init(rn);
 	if (ret)
 		goto err_sysctl;
+	ret = rl_access_init(rn);
+	if (ret)
+		goto err_access;
 	return 0;
 
+err_access:
+	rl_sysctl_exit(rn);
 err_sysctl:
 	rl_networks_exit(rn);
 err_networks:
@@ -82,6 +87,7 @@ static void __net_exit rl_net_exit(struct net *net)
 	rl_networks_exit(rn);
 	rl_lookup_exit(rn);
 	rl_objects_exit(rn);
+	rl_access_exit(rn);
 	mutex_destroy(&rn->lock);
 }
 

@@ -858,6 +858,7 @@ static unsigned int rl_confirm(void *priv, struct sk_buff *skb,
 	if (reason != RL_ADMITTED)
 		return rl_drop(&b->ep->obj, NULL, reason);
 	rl_count(rn, skb, ct, b, ctinfo, state);
+	rl_access_open(rn, ct, b);
 	return NF_ACCEPT;
 }
 
@@ -1334,6 +1335,8 @@ static void rl_ct_cut(struct net *net, int (*match)(struct nf_conn *, void *),
 	spinlock_t *lockp;	/* the bucket's, of nf_conntrack_locks */
 
 	might_sleep();
+	/* Access records of the connections to cut go out before their ends. */
+	rl_access_flush(rl_net(net));
 	if (!nf_conntrack_count(net))
 		return;
 	for (;;) {

@@ -466,7 +466,7 @@ void rl_notify(struct rl_req *req, const struct rl_object *obj, u8 cmd)
 	struct net *net = req->rn->net;
 	struct sk_buff *skb;
 
-	if (!genl_has_listeners(&rl_genl_family, net, 0) &&
+	if (!genl_has_listeners(&rl_genl_family, net, RL_MCGRP_EVENTS) &&
 	    !nlmsg_report(req->info->nlhdr))
 		return;
 	skb = rl_reply_alloc(obj);
@@ -477,11 +477,14 @@ void rl_notify(struct rl_req *req, const struct rl_object *obj, u8 cmd)
 		nlmsg_free(skb);
 		goto err;
 	}
-	genl_notify(&rl_genl_family, skb, req->info, 0, GFP_KERNEL);
+	/* Records of connections admitted before the change come first. */
+	rl_access_flush(req->rn);
+	genl_notify(&rl_genl_family, skb, req->info, RL_MCGRP_EVENTS,
+		    GFP_KERNEL);
 	return;
 err:
 	/* Listeners learn that they missed an event. */
-	genl_set_err(&rl_genl_family, net, 0, 0, -ENOBUFS);
+	genl_set_err(&rl_genl_family, net, 0, RL_MCGRP_EVENTS, -ENOBUFS);
 }
 
 /* A change that no request made (a VRF went away). */
@@ -489,7 +492,7 @@ void rl_notify_net(struct rl_net *rn, const struct rl_object *obj, u8 cmd)
 {
 	struct sk_buff *skb;
 
-	if (!genl_has_listeners(&rl_genl_family, rn->net, 0))
+	if (!genl_has_listeners(&rl_genl_family, rn->net, RL_MCGRP_EVENTS))
 		return;
 	skb = rl_reply_alloc(obj);
 	if (!skb)
@@ -498,11 +501,12 @@ void rl_notify_net(struct rl_net *rn, const struct rl_object *obj, u8 cmd)
 		nlmsg_free(skb);
 		goto err;
 	}
-	genlmsg_multicast_netns(&rl_genl_family, rn->net, skb, 0, 0,
-				GFP_KERNEL);
+	rl_access_flush(rn);
+	genlmsg_multicast_netns(&rl_genl_family, rn->net, skb, 0,
+				RL_MCGRP_EVENTS, GFP_KERNEL);
 	return;
 err:
-	genl_set_err(&rl_genl_family, rn->net, 0, 0, -ENOBUFS);
+	genl_set_err(&rl_genl_family, rn->net, 0, RL_MCGRP_EVENTS, -ENOBUFS);
 }
 
 static enum rl_kind rl_cmd_kind(u8 cmd)
@@ -732,7 +736,10 @@ static const struct genl_ops rl_ops[] = {
 };
 
 static const struct genl_multicast_group rl_mcgrps[] = {
-	{ .name = RESLINK_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[RL_MCGRP_EVENTS] = { .name = RESLINK_MCGRP_EVENTS,
+			      .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[RL_MCGRP_ACCESS] = { .name = RESLINK_MCGRP_ACCESS,
+			      .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family rl_genl_family __ro_after_init = {

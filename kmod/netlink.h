@@ -12,6 +12,12 @@
 
 extern struct genl_family rl_genl_family;
 
+/* The family's multicast groups, in rl_mcgrps[] order. */
+enum rl_mcgrp {
+	RL_MCGRP_EVENTS,
+	RL_MCGRP_ACCESS,
+};
+
 /* One request; handlers run with rn->lock held. */
 struct rl_req {
 	struct rl_net *rn;

@@ -275,6 +275,9 @@ struct rl_net {
 	struct work_struct cut_work;
 	char dns_suffix[RESLINK_DNS_SUFFIX_MAXLEN + 1];	/* dns.c */
 	struct rl_stats_pool stats_pool;
+	/* access.c: records gathered per CPU, sent by the timer when due */
+	struct rl_access_batch __percpu *access;
+	struct timer_list access_timer;
 };
 
 extern unsigned int rl_net_id;
@@ -285,6 +288,13 @@ extern struct rl_rules rl_no_rules;
 
 /* dns.c */
 void rl_dns_init(struct rl_net *rn);
+
+/* access.c */
+int rl_access_init(struct rl_net *rn);
+void rl_access_exit(struct rl_net *rn);
+void rl_access_open(struct rl_net *rn, const struct nf_conn *ct,
+		    const struct rl_binding *b);
+void rl_access_flush(struct rl_net *rn);
 
 /* twreset.c: packet path */
 void rl_twreset(struct net *net, const struct nf_conn *ct, int oif);

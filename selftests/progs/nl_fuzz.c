@@ -1684,13 +1684,17 @@ static bool same_state(const struct state *a, const struct state *b);
 /* Whether this request's effect on the state is checked (a sample). */
 static bool check_this;
 
-/* Commands that have a handler (the *_SET of gateways and endpoints are events). */
+/*
+ * Commands that have a handler (the *_SET of gateways and endpoints are
+ * events, ACCESS_OPEN an access record).
+ */
 static bool is_request_cmd(uint8_t cmd)
 {
 	return cmd >= 1 && cmd <= RESLINK_CMD_MAX &&
 	       cmd != RESLINK_CMD_GATEWAY_SET && cmd != RESLINK_CMD_ENDPOINT_SET &&
 	       cmd != RESLINK_CMD_NETWORK_SET &&
-	       cmd != RESLINK_CMD_ADDR_CONFLICT;
+	       cmd != RESLINK_CMD_ADDR_CONFLICT &&
+	       cmd != RESLINK_CMD_ACCESS_OPEN;
 }
 
 /* The deepest states the sampled snapshots saw, to show they are reached. */

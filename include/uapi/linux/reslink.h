@@ -377,6 +377,27 @@
  * RESLINK_A_GATEWAY_ID and _NAME; RESLINK_A_ADDRS (the address);
  * RESLINK_A_IFNAME (the receiving device); RESLINK_A_LLADDR (the
  * claimant's link-layer address).
+ *
+ * Access records
+ * --------------
+ *
+ * Multicast group RESLINK_MCGRP_ACCESS (CAP_NET_ADMIN to join) receives a
+ * record of every connection reslink translates, when conntrack confirms
+ * its entry: RESLINK_CMD_ACCESS_OPEN messages, each holding
+ * RESLINK_A_ACCESS_CPU (NLA_U32, the CPU that admitted them),
+ * RESLINK_A_ACCESS_SEQ (NLA_U64, the first record's number in that CPU's
+ * sequence) and one or more RESLINK_A_ACCESS_OPEN (struct
+ * reslink_access_open, in the order of their numbers). Records are
+ * gathered per CPU and sent when a message is full, a few milliseconds
+ * after the first one otherwise, and before any event of the events group
+ * (a record of a connection admitted before a change comes first when both
+ * groups are read). A number skipped in a CPU's sequence is a record lost
+ * (no memory, or the reader's buffer was full): a reader counts the gaps,
+ * so nothing is lost unseen. Records are made only while the group has a
+ * listener. The end of a connection is conntrack's: its DESTROY event
+ * (ctnetlink) carries the entry's id (CTA_ID, ct_id below), counters and
+ * times. A reader must accept a RESLINK_A_ACCESS_OPEN longer than the
+ * struct it knows (fields are only ever added at the end).
  */
 
 #ifndef _UAPI_LINUX_RESLINK_H
@@ -385,6 +406,7 @@
 #define RESLINK_GENL_NAME		"reslink"
 #define RESLINK_GENL_VERSION		1
 #define RESLINK_MCGRP_EVENTS		"events"
+#define RESLINK_MCGRP_ACCESS		"access"
 
 #define RESLINK_NAME_MAXLEN		63
 #define RESLINK_DNS_NAME_MAXLEN		253
@@ -428,6 +450,7 @@ enum reslink_cmd {
 	RESLINK_CMD_DNS_SET,
 	RESLINK_CMD_ADDR_PICK,
 	RESLINK_CMD_ADDR_CONFLICT,	/* events only */
+	RESLINK_CMD_ACCESS_OPEN,	/* access records only */
 	__RESLINK_CMD_MAX
 };
 
@@ -476,6 +499,9 @@ enum reslink_attr {
 	RESLINK_A_LLADDR,		/* NLA_BINARY, link-layer address */
 	RESLINK_A_UNMAPPED,		/* NLA_NESTED of RESLINK_A_RESOURCE_ID */
 	RESLINK_A_SNAT_RANDOM,		/* NLA_FLAG, gateways */
+	RESLINK_A_ACCESS_CPU,		/* NLA_U32, access records only */
+	RESLINK_A_ACCESS_SEQ,		/* NLA_U64, access records only */
+	RESLINK_A_ACCESS_OPEN,		/* struct reslink_access_open */
 	__RESLINK_A_MAX
 };
 
@@ -579,6 +605,31 @@ enum reslink_state {
 };
 
 #define RESLINK_STATE_MAX (__RESLINK_STATE_MAX - 1)
+
+/*
+ * A connection reslink translated, as conntrack is about to confirm it.
+ * Addresses are in network byte order, an IPv4 one in the first 4 bytes
+ * (the rest zero); ports in network byte order.
+ */
+struct reslink_access_open {
+	__u64	time_ns;		/* CLOCK_REALTIME */
+	__u64	endpoint_id;		/* the group endpoint for a child */
+	__u64	resource_id;		/* the child reached, for a group */
+	__u64	gateway_id;
+	__u64	network_id;		/* the endpoint's */
+	__u32	ct_id;			/* the entry's CTA_ID, in host order */
+	__u8	family;			/* AF_INET or AF_INET6 */
+	__u8	protocol;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u16	reserved;		/* zero */
+	__u8	source[16];		/* the consumer's address, */
+	__u8	endpoint[16];		/* the endpoint address, */
+	__u8	gateway[16];		/* the translated source, */
+	__u8	target[16];		/* the target */
+	__be16	source_port;		/* and their ports */
+	__be16	endpoint_port;
+	__be16	gateway_port;
+	__be16	target_port;
+};
 
 #define RESLINK_PROTO_TCP		(1U << 0)
 #define RESLINK_PROTO_UDP		(1U << 1)
