@@ -4,8 +4,9 @@
 # The access log: `reslink -j monitor access` prints exactly one open and
 # one close record per connection through an endpoint, with the addresses
 # the client, the provider and conntrack saw, the objects, the bytes sent
-# and why the connection ended (closed, timeout, revoked); `reslink stats
-# prometheus` passes promtool's check.
+# and why the connection ended (closed, timeout, revoked); a monitor that
+# falls behind says how many opens it missed; `reslink stats prometheus`
+# passes promtool's check.
 #
 #   consumer (account 111)       fabric (gw1 10.1.0.50, account 222)   provider
 #   10.0.0.10:40001 TCP ---> 10.0.0.100:9000 (ep1 -> web) ----------> 10.1.0.20:9000 echo
@@ -13,6 +14,7 @@
 #   10.0.0.10:40003 TCP ---> 10.0.0.102:9002 (ep3 -> short, 2 s idle) > 10.1.0.20:9002 sink
 #   10.0.0.10 iperf3 -----> 10.0.0.101:9001 (ep2 -> web) ----------> 10.1.0.20:9001 iperf3 -s
 #   10.0.0.10:40004 TCP ---> 10.0.0.100:9000 (ep1), cut by "unshare"
+#   10.0.0.10:41000+ UDP --> 10.0.0.103:9001 (ep4 -> lossy) -------> 10.1.0.20:9001 echo
 #
 # Close records come when conntrack drops the entries: up to a minute each
 # under emulation, hence the longer timeout.
@@ -22,6 +24,7 @@ set -euo pipefail
 
 EP4B=10.0.0.101
 EP4C=10.0.0.102
+EP4D=10.0.0.103
 LOG=
 MON=
 
@@ -281,6 +284,7 @@ summary() {
 	expect_field "$s" closes 6
 	expect_field "$s" closes_without_open 0
 	expect_field "$s" overruns 0
+	expect_field "$s" opens_missed 0
 	expect_eq "$(jq -s 'length' "$LOG")" 13 "records (6 open, 6 close, the summary)"
 	expect_eq "$(jq -r 'select(.event == "open") | .source' "$LOG" | grep ':4000' | sort | tr '\n' ' ')" \
 		"10.0.0.10:40001 10.0.0.10:40002 10.0.0.10:40003 10.0.0.10:40004 " \
@@ -288,6 +292,54 @@ summary() {
 	expect_eq "$(jq -r 'select(.event == "close") | .source' "$LOG" | grep ':4000' | sort | tr '\n' ' ')" \
 		"10.0.0.10:40001 10.0.0.10:40002 10.0.0.10:40003 10.0.0.10:40004 " \
 		"the sources of the close records"
+}
+
+# A monitor that falls behind says how many opens it missed. This one has
+# the smallest buffer and is stopped while 200 UDP flows open through a new
+# endpoint (ep4; web is no longer shared), all on CPU 0 (the sender's CPU
+# runs the fabric's part, over veth); once it runs again, one more flow on
+# CPU 0 shows the gap in that CPU's numbers. A flow before the stop gives
+# the monitor CPU 0's place in them.
+lost_opens() {
+	local s opens missed r
+	rl -a 222 resource add lossy type single gateway gw1 ip "$TARGET4" port 9001 proto udp
+	rl -a 222 resource share lossy account 111
+	rl -a 111 endpoint add ep4 resource lossy addr "$EP4D" dev c0
+	start_access_monitor lost buffer 4096
+	udp_flows 41000 1
+	r=$(record open 41000)
+	check_objects "$r" ep4 lossy
+	kill -STOP "$MON"
+	udp_flows 41001 200
+	kill -CONT "$MON"
+	sleep 1
+	udp_flows 41201 1
+	r=$(record open 41201 "$(scaled 100)")
+	kill -INT "$MON"
+	wait "$MON" || fail "reslink monitor access failed: $(cat "$TMPD/lost.err")"
+	s=$(jq -c 'select(.event == "summary")' "$LOG")
+	say F "summary: $s"
+	opens=$(field "$s" opens) missed=$(field "$s" opens_missed)
+	((missed > 0)) || fail "a monitor stopped with a 4 KiB buffer missed no open record"
+	expect_eq "$((opens + missed))" 202 "open records printed and missed"
+	expect_eq "$(jq -s 'map(select(.event == "missed") | .opens) | add' "$LOG")" \
+		"$missed" "the opens of the missed records"
+	((opens == $(jq -s 'map(select(.event == "open")) | length' "$LOG"))) ||
+		fail "the summary's opens are not the open records printed"
+}
+
+# udp_flows FIRST N: one datagram to ep4 from each of N source ports from
+# FIRST, by one process on CPU 0.
+udp_flows() {
+	c taskset -c 0 python3 -c '
+import socket, sys
+first, n = int(sys.argv[1]), int(sys.argv[2])
+for port in range(first, first + n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.0.0.10", port))
+    s.sendto(b"x", (sys.argv[3], 9001))
+    s.close()
+' "$1" "$2" "$EP4D"
 }
 
 # The counters in the Prometheus format: promtool accepts them, and they
@@ -321,5 +373,6 @@ tcp_iperf
 tcp_revoked
 summary
 metrics
+lost_opens
 no_klog_errors "$mark"
 echo "PASS: dp_access"

@@ -196,14 +196,17 @@ start_traffic() {
 	flowing "$TMPD/udp" || fail "the UDP stream does not flow"
 }
 
-# start_access_monitor: "reslink -j monitor access" in the fabric, its
-# records in $LOG, its pid in $MON; returns once its netfilter socket has
-# joined the conntrack groups, so that no event is missed.
+# start_access_monitor [NAME [ARGS...]]: "reslink -j monitor access ARGS"
+# in the fabric, its records in $LOG ($TMPD/NAME.json, NAME access by
+# default), its errors in $TMPD/NAME.err, its pid in $MON; returns once its
+# netfilter socket (opened after the access records') has joined the
+# conntrack group, so that no record is missed.
 start_access_monitor() {
-	local i
-	LOG=$TMPD/access.json
-	say F "reslink -j monitor access > $LOG &"
-	ip netns exec "$NS_F" "$RESLINK" -j monitor access >"$LOG" 2>"$TMPD/access.err" &
+	local i name=${1:-access}
+	shift || true
+	LOG=$TMPD/$name.json
+	say F "reslink -j monitor access $* > $LOG &"
+	ip netns exec "$NS_F" "$RESLINK" -j monitor access "$@" >"$LOG" 2>"$TMPD/$name.err" &
 	MON=$!
 	for ((i = 0; i < 100; i++)); do
 		ip netns exec "$NS_F" awk '$2 == 12 && $4 != "00000000" { f = 1 } END { exit !f }' \

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * reslink monitor access: one record when a translated connection opens
- * and one when it ends. reslink.ko registers no conntrack event notifier
- * (6.1 has one per namespace, and ctnetlink holds it), so this listens to
- * ctnetlink's NEW and DESTROY groups and recognises reslink's entries by
- * their tuples, joined with the configuration: the original destination is
- * an endpoint address in the network of the original zone, the reply's
- * source one of its resource's targets, the reply's destination one of the
- * gateway's addresses. The configuration is reloaded on every reslink
- * event; an open connection keeps the objects it was opened with, so that
- * its close is reported even after its endpoint is gone.
+ * and one when it ends. The opens are reslink.ko's own access records (the
+ * "access" group: the objects' ids and both tuples, numbered per CPU, some
+ * thirty a message); the ends are conntrack's DESTROY events (ctnetlink),
+ * joined to their opens by conntrack's id. reslink.ko registers no
+ * conntrack event notifier (6.1 has one per namespace, and ctnetlink holds
+ * it). A close without an open (a connection older than the monitor) is
+ * recognised by its tuples, joined with the configuration: the original
+ * destination is an endpoint address in the network of the original zone,
+ * the reply's source one of its resource's targets, the reply's destination
+ * one of the gateway's addresses. The configuration is reloaded on every
+ * reslink event, the previous one kept for records that were on their way;
+ * an open connection keeps the objects it was opened with, so that its
+ * close is reported even after its endpoint is gone.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +25,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
@@ -30,7 +35,14 @@
 #define HINT "monitor access help"
 /* Room for a burst at the benchmark's connection rate. */
 #define CT_RCVBUF	(32 << 20)
+/* What "buffer" accepts: the kernel's floor is about 2 KiB, doubled. */
+#define RCVBUF_MIN	4096
+#define RCVBUF_MAX	(1UL << 30)
 #define CONN_BUCKETS	4096
+/* What drain() reads a system call, and how long a burst may gather. */
+#define CT_BATCH	32
+#define CT_MSG_SIZE	8192	/* an event is under 1 KiB, access records 4 */
+#define CT_PAUSE_NS	2000000
 
 /* The configuration, as far as matching needs it. */
 /* Ids are kept formatted too: records print them, matching copies them. */
@@ -66,6 +78,7 @@ struct cfg_endpoint {
 	uint64_t id, owner, network_id;
 	char name[RESLINK_NAME_MAXLEN + 1];
 	char id_str[ID_STRLEN], account[ID_STRLEN];
+	struct label *label;		/* of its last resource, or NULL */
 };
 
 /*
@@ -84,13 +97,19 @@ struct cfg {
 	size_t *index, index_mask;
 };
 
-/* What a record says besides the conntrack entry's own fields. */
-struct conn_objects {
-	char endpoint[RESLINK_NAME_MAXLEN + 1], endpoint_id[ID_STRLEN];
-	char resource[RESLINK_NAME_MAXLEN + 1], resource_id[ID_STRLEN];
-	char gateway[RESLINK_NAME_MAXLEN + 1], gateway_id[ID_STRLEN];
-	char network[RESLINK_NAME_MAXLEN + 1], network_id[ID_STRLEN];
-	char account[ID_STRLEN];
+/*
+ * What a record says besides the connection's addresses: the endpoint,
+ * resource, gateway and network (names and ids) and the account, formatted
+ * once for all the connections through one endpoint to one resource, in
+ * the output's format (JSON members, or text), and shared by their open
+ * connections. Names and ids never change, and a close names what its
+ * connection opened with even once the objects are gone.
+ */
+struct label {
+	unsigned int refs;
+	uint64_t resource_id;
+	size_t len;
+	char text[];
 };
 
 /* An open connection, by conntrack id (and its original tuple). */
@@ -101,7 +120,7 @@ struct conn {
 	uint16_t sport;
 	uint8_t proto;
 	uint64_t open_ns;
-	struct conn_objects o;
+	struct label *label;
 };
 
 struct ct_tuple {
@@ -132,12 +151,33 @@ struct ct_event {
 	uint8_t tcp_state;
 };
 
+/* Where each CPU's access records are: the next number expected. */
+struct cpu_seq {
+	bool known;
+	uint64_t next;
+};
+
 struct monitor {
-	struct cfg cfg;
+	struct cfg cfg, prev;
 	struct conn *conns[CONN_BUCKETS];
 	struct rl_obj *obj;
-	uint64_t opens, closes, overruns, unmatched_closes;
+	struct cpu_seq *seqs;
+	size_t n_seqs;
+	uint64_t opens, closes, overruns, unmatched_closes, missed;
+	bool reloaded;			/* for an unknown object, this burst */
+	struct mnl_socket *access;	/* reslink's access records */
+	bool redrained;			/* for a close without open, this burst */
 };
+
+struct drain_bufs {
+	char b[CT_BATCH][CT_MSG_SIZE] __attribute__((aligned(8)));
+};
+
+/* Separate buffers: a close may read the access records (on_close()). */
+static struct drain_bufs ct_bufs, access_bufs;
+
+static int drain(struct monitor *m, struct mnl_socket *ct, mnl_cb_t cb,
+		 const char *what, struct drain_bufs *db, int *events);
 
 static volatile sig_atomic_t stop;
 
@@ -147,10 +187,24 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static void label_put(struct label *l)
+{
+	if (l && !--l->refs)
+		free(l);
+}
+
+static struct label *label_get(struct label *l)
+{
+	l->refs++;
+	return l;
+}
+
 static void cfg_free(struct cfg *c)
 {
 	size_t i;
 
+	for (i = 0; i < c->n_ep; i++)
+		label_put(c->ep[i].label);
 	for (i = 0; i < c->n_gw; i++)
 		free(c->gw[i].addrs);
 	for (i = 0; i < c->n_res; i++)
@@ -315,10 +369,11 @@ static const struct cfg_network *find_network(const struct cfg *c,
 	return find_id(c->nw, c->n_nw, sizeof(*c->nw), id);
 }
 
-static const struct cfg_endpoint *find_endpoint(const struct cfg *c,
-						uint64_t id)
+/* Not const: an endpoint keeps its label (endpoint_label()). */
+static struct cfg_endpoint *find_endpoint(const struct cfg *c, uint64_t id)
 {
-	return find_id(c->ep, c->n_ep, sizeof(*c->ep), id);
+	return (struct cfg_endpoint *)find_id(c->ep, c->n_ep, sizeof(*c->ep),
+					      id);
 }
 
 static const struct cfg_resource *find_resource(const struct cfg *c,
@@ -437,7 +492,9 @@ static int cfg_load(struct monitor *m)
 		cfg_free(&fresh);
 		return EXIT_KERNEL;
 	}
-	cfg_free(&m->cfg);
+	/* Kept for the records of connections opened before the change. */
+	cfg_free(&m->prev);
+	m->prev = m->cfg;
 	m->cfg = fresh;
 	return 0;
 }
@@ -452,44 +509,103 @@ static bool addrs_have(const struct rl_addrs *as, const struct rl_addr *a)
 	return false;
 }
 
+/* A label of these names and ids, with a reference for the caller. */
+static struct label *label_new(const char *endpoint, const char *endpoint_id,
+			       const char *resource, const char *resource_id,
+			       const char *gateway, const char *gateway_id,
+			       const char *network, const char *network_id,
+			       const char *account)
+{
+	const char *members;
+	struct label *l;
+	size_t len;
+	char *text = NULL;
+
+	if (opts.json) {
+		json_begin_line();
+		print_string(PRINT_JSON, "endpoint", NULL, endpoint);
+		print_string(PRINT_JSON, "endpoint_id", NULL, endpoint_id);
+		print_string(PRINT_JSON, "resource", NULL, resource);
+		print_string(PRINT_JSON, "resource_id", NULL, resource_id);
+		print_string(PRINT_JSON, "gateway", NULL, gateway);
+		print_string(PRINT_JSON, "gateway_id", NULL, gateway_id);
+		print_string(PRINT_JSON, "network", NULL, network);
+		print_string(PRINT_JSON, "network_id", NULL, network_id);
+		print_string(PRINT_JSON, "account", NULL, account);
+		members = json_line_members(&len);
+	} else {
+		if (asprintf(&text, "endpoint %s resource %s gateway %s network %s account %s",
+			     endpoint, resource, gateway, network, account) < 0)
+			return NULL;
+		members = text;
+		len = strlen(text);
+	}
+	l = malloc(sizeof(*l) + len + 1);
+	if (l) {
+		l->refs = 1;
+		l->resource_id = 0;
+		l->len = len;
+		memcpy(l->text, members, len);
+		l->text[len] = '\0';
+	}
+	if (opts.json)
+		json_discard();
+	free(text);
+	return l;
+}
+
+/*
+ * The label of connections through ep to res, with a reference for the
+ * caller: the endpoint's own while it reaches the same resource.
+ */
+static struct label *endpoint_label(struct cfg_endpoint *ep,
+				    const struct cfg_resource *res,
+				    const struct cfg_gateway *gw,
+				    const struct cfg_network *nw)
+{
+	struct label *l = ep->label;
+
+	if (!l || l->resource_id != res->id) {
+		l = label_new(ep->name, ep->id_str, res->name, res->id_str,
+			      gw->name, gw->id_str, nw->name, nw->id_str,
+			      ep->account);
+		if (!l)
+			return NULL;
+		l->resource_id = res->id;
+		label_put(ep->label);
+		ep->label = l;
+	}
+	return label_get(l);
+}
+
 /*
  * Whether the entry is one of reslink's translations, and whose. Users'
  * own entries to the same addresses (not translated, or translated by
  * their own rules elsewhere) fail the reply-side checks.
  */
-static bool match(const struct cfg *c, const struct ct_event *ev,
-		  struct conn_objects *o)
+static struct label *match(const struct cfg *c, const struct ct_event *ev)
 {
 	unsigned int zone = ev->orig.has_zone ? ev->orig.zone : ev->zone;
 	const struct cfg_resource *res, *group;
 	const struct cfg_binding *b;
-	const struct cfg_endpoint *ep;
+	struct cfg_endpoint *ep;
 	const struct cfg_network *nw;
 	const struct cfg_gateway *gw;
 
 	b = find_binding(c, zone, &ev->orig.dst);
 	if (!b)
-		return false;
+		return NULL;
 	ep = find_endpoint(c, b->endpoint_id);
 	res = find_resource(c, b->resource_id);
 	if (!ep || !res)
-		return false;
+		return NULL;
 	group = res->group_id ? find_resource(c, res->group_id) : NULL;
 	gw = find_gateway(c, res->gateway_id ?: group ? group->gateway_id : 0);
 	nw = find_network(c, ep->network_id);
 	if (!gw || !nw || !addrs_have(res->targets, &ev->reply.src) ||
 	    !addrs_have(gw->addrs, &ev->reply.dst))
-		return false;
-	strcpy(o->endpoint, ep->name);
-	strcpy(o->endpoint_id, ep->id_str);
-	strcpy(o->resource, res->name);
-	strcpy(o->resource_id, res->id_str);
-	strcpy(o->gateway, gw->name);
-	strcpy(o->gateway_id, gw->id_str);
-	strcpy(o->network, nw->name);
-	strcpy(o->network_id, nw->id_str);
-	strcpy(o->account, ep->account);
-	return true;
+		return NULL;
+	return endpoint_label(ep, res, gw, nw);
 }
 
 /* Decoding ctnetlink messages. */
@@ -759,8 +875,6 @@ static void print_endpoint(const char *key, const char *fmt,
 static void print_record(const struct ct_event *ev, const struct conn *conn,
 			 uint64_t when)
 {
-	const struct conn_objects *o = &conn->o;
-
 	json_begin_line();
 	print_time(when);
 	print_string(PRINT_ANY, "event", "%s ", ev->destroy ? "close" : "open");
@@ -772,15 +886,10 @@ static void print_record(const struct ct_event *ev, const struct conn *conn,
 		       ev->reply.dport);
 	print_endpoint("target_addr", " -> %s ", &ev->reply.src,
 		       ev->reply.sport);
-	print_string(PRINT_ANY, "endpoint", "endpoint %s ", o->endpoint);
-	print_string(PRINT_JSON, "endpoint_id", NULL, o->endpoint_id);
-	print_string(PRINT_ANY, "resource", "resource %s ", o->resource);
-	print_string(PRINT_JSON, "resource_id", NULL, o->resource_id);
-	print_string(PRINT_ANY, "gateway", "gateway %s ", o->gateway);
-	print_string(PRINT_JSON, "gateway_id", NULL, o->gateway_id);
-	print_string(PRINT_ANY, "network", "network %s ", o->network);
-	print_string(PRINT_JSON, "network_id", NULL, o->network_id);
-	print_string(PRINT_ANY, "account", "account %s", o->account);
+	if (opts.json)
+		json_members(conn->label->text, conn->label->len);
+	else
+		fwrite(conn->label->text, 1, conn->label->len, stdout);
 	if (ev->destroy) {
 		uint64_t start = ev->start_ns ?: conn->open_ns;
 
@@ -816,26 +925,164 @@ static bool same_conn(const struct conn *c, const struct ct_event *ev)
 	       c->sport == ev->orig.sport && addr_eq(&c->src, &ev->orig.src);
 }
 
-static void on_open(struct monitor *m, const struct ct_event *ev)
+/* The label of an access record's objects, from the configuration c. */
+static struct label *record_label(const struct cfg *c,
+				  const struct reslink_access_open *r)
+{
+	struct cfg_endpoint *ep = find_endpoint(c, r->endpoint_id);
+	const struct cfg_resource *res = find_resource(c, r->resource_id);
+	const struct cfg_gateway *gw = find_gateway(c, r->gateway_id);
+	const struct cfg_network *nw = find_network(c, r->network_id);
+
+	if (!ep || !res || !gw || !nw)
+		return NULL;
+	return endpoint_label(ep, res, gw, nw);
+}
+
+/* Objects gone from two configurations in a row: their ids, no names. */
+static struct label *unknown_label(const struct reslink_access_open *r)
+{
+	char ep[ID_STRLEN], res[ID_STRLEN], gw[ID_STRLEN], nw[ID_STRLEN];
+
+	format_id(ep, sizeof(ep), KIND_ENDPOINT, r->endpoint_id);
+	format_id(res, sizeof(res), KIND_RESOURCE, r->resource_id);
+	format_id(gw, sizeof(gw), KIND_GATEWAY, r->gateway_id);
+	format_id(nw, sizeof(nw), KIND_NETWORK, r->network_id);
+	return label_new("-", ep, "-", res, "-", gw, "-", nw, "-");
+}
+
+static void record_addr(struct rl_addr *a, uint8_t family,
+			const uint8_t *bytes)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	memcpy(a->bytes, bytes, family == AF_INET ? 4 : 16);
+}
+
+/* One access record: a connection reslink translated. */
+static void on_open(struct monitor *m, const struct reslink_access_open *r)
 {
 	struct conn *c = calloc(1, sizeof(*c)), **b;
+	struct ct_event ev = { 0 };
 
 	if (!c)
 		return;
-	if (!match(&m->cfg, ev, &c->o)) {
-		free(c);
-		return;
+	/*
+	 * Not in the configuration: an endpoint whose event is still to be
+	 * read (the configuration is read again, once a burst), or one
+	 * deleted since.
+	 */
+	c->label = record_label(&m->cfg, r) ?: record_label(&m->prev, r);
+	if (!c->label) {
+		if (!m->reloaded && !cfg_load(m))
+			c->label = record_label(&m->cfg, r);
+		m->reloaded = true;
+		if (!c->label)
+			c->label = unknown_label(r);
+		if (!c->label) {
+			free(c);
+			return;
+		}
 	}
-	c->ct_id = ev->id;
-	c->src = ev->orig.src;
-	c->sport = ev->orig.sport;
-	c->proto = ev->orig.proto;
-	c->open_ns = ev->start_ns ?: now_ns();
-	b = bucket(m, ev->id);
+	ev.orig.proto = r->protocol;
+	record_addr(&ev.orig.src, r->family, r->source);
+	record_addr(&ev.orig.dst, r->family, r->endpoint);
+	record_addr(&ev.reply.dst, r->family, r->gateway);
+	record_addr(&ev.reply.src, r->family, r->target);
+	ev.orig.sport = ntohs(r->source_port);
+	ev.orig.dport = ntohs(r->endpoint_port);
+	ev.reply.dport = ntohs(r->gateway_port);
+	ev.reply.sport = ntohs(r->target_port);
+	c->ct_id = r->ct_id;
+	c->src = ev.orig.src;
+	c->sport = ev.orig.sport;
+	c->proto = r->protocol;
+	c->open_ns = r->time_ns;
+	b = bucket(m, r->ct_id);
 	c->next = *b;
 	*b = c;
 	m->opens++;
-	print_record(ev, c, c->open_ns);
+	print_record(&ev, c, c->open_ns);
+}
+
+static void print_missed(struct monitor *m, uint64_t n)
+{
+	m->missed += n;
+	json_begin_line();
+	print_time(now_ns());
+	print_string(PRINT_ANY, "event", "%s ", "missed");
+	print_u64(PRINT_ANY, "opens", "%" PRIu64 " open records were lost", n);
+	json_end();
+	print_nl();
+	print_flush_line();
+}
+
+static struct cpu_seq *cpu_seq(struct monitor *m, uint32_t cpu)
+{
+	struct cpu_seq *s;
+	size_t n;
+
+	if (cpu >= m->n_seqs) {
+		if (cpu >= 65536)	/* not a CPU number */
+			return NULL;
+		n = (size_t)cpu + 1;
+		s = realloc(m->seqs, n * sizeof(*s));
+		if (!s)
+			return NULL;
+		memset(s + m->n_seqs, 0, (n - m->n_seqs) * sizeof(*s));
+		m->seqs = s;
+		m->n_seqs = n;
+	}
+	return &m->seqs[cpu];
+}
+
+/*
+ * A message of access records: the CPU and the first record's number, then
+ * the records. A number skipped since that CPU's last message is a record
+ * lost on its way.
+ */
+static int access_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const size_t hdrlen = sizeof(struct genlmsghdr);
+	bool has_cpu = false, has_seq = false;
+	struct reslink_access_open r;
+	struct monitor *m = data;
+	uint64_t seq = 0, n = 0;
+	const struct nlattr *a;
+	struct cpu_seq *s;
+	uint32_t cpu = 0;
+	uint8_t cmd;
+
+	if (nlh->nlmsg_type != genl_family() || !genl_payload(nlh, &cmd) ||
+	    cmd != RESLINK_CMD_ACCESS_OPEN)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, hdrlen) {
+		if (mnl_attr_get_type(a) == RESLINK_A_ACCESS_CPU &&
+		    !mnl_attr_validate(a, MNL_TYPE_U32)) {
+			cpu = mnl_attr_get_u32(a);
+			has_cpu = true;
+		} else if (mnl_attr_get_type(a) == RESLINK_A_ACCESS_SEQ &&
+			   !mnl_attr_validate(a, MNL_TYPE_U64)) {
+			seq = mnl_attr_get_u64(a);
+			has_seq = true;
+		}
+	}
+	s = has_cpu && has_seq ? cpu_seq(m, cpu) : NULL;
+	if (s && s->known && seq > s->next)
+		print_missed(m, seq - s->next);
+	mnl_attr_for_each(a, nlh, hdrlen) {
+		if (mnl_attr_get_type(a) != RESLINK_A_ACCESS_OPEN ||
+		    mnl_attr_get_payload_len(a) < sizeof(r))
+			continue;
+		memcpy(&r, mnl_attr_get_payload(a), sizeof(r));
+		on_open(m, &r);
+		n++;
+	}
+	if (s) {
+		s->known = true;
+		s->next = seq + n;
+	}
+	return MNL_CB_OK;
 }
 
 static void on_close(struct monitor *m, const struct ct_event *ev)
@@ -849,15 +1096,35 @@ static void on_close(struct monitor *m, const struct ct_event *ev)
 			break;
 		}
 	}
+	/*
+	 * The connection may have ended before its access record, which
+	 * waits a few milliseconds for others, was read: read those first.
+	 */
+	if (!c && !m->redrained) {
+		int n;
+
+		m->redrained = true;
+		drain(m, m->access, access_cb, "access records", &access_bufs,
+		      &n);
+		for (p = bucket(m, ev->id); *p; p = &(*p)->next) {
+			if (same_conn(*p, ev)) {
+				c = *p;
+				*p = c->next;
+				break;
+			}
+		}
+	}
 	if (!c) {
 		/* Opened before the monitor started, or its open was lost. */
-		if (!match(&m->cfg, ev, &missed.o))
+		missed.label = match(&m->cfg, ev);
+		if (!missed.label)
 			return;
 		m->unmatched_closes++;
 		c = &missed;
 	}
 	m->closes++;
 	print_record(ev, c, ev->stop_ns ?: now_ns());
+	label_put(c->label);
 	if (c != &missed)
 		free(c);
 }
@@ -870,10 +1137,9 @@ static int ct_cb(const struct nlmsghdr *nlh, void *data)
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK ||
 	    decode_event(nlh, &ev))
 		return MNL_CB_OK;
+	/* Opens come from reslink's access records. */
 	if (ev.destroy)
 		on_close(m, &ev);
-	else
-		on_open(m, &ev);
 	return MNL_CB_OK;
 }
 
@@ -900,6 +1166,7 @@ static void print_summary(const struct monitor *m)
 	print_u64(PRINT_ANY, "closes_without_open",
 		  " closes-without-open %" PRIu64, m->unmatched_closes);
 	print_u64(PRINT_ANY, "overruns", " overruns %" PRIu64, m->overruns);
+	print_u64(PRINT_ANY, "opens_missed", " opens-missed %" PRIu64, m->missed);
 	json_end();
 	print_nl();
 	print_flush_line();
@@ -928,9 +1195,9 @@ static void sysctl_on(const char *path, const char *name)
 	fclose(f);
 }
 
-static struct mnl_socket *ct_open(void)
+static struct mnl_socket *ct_open(int size)
 {
-	int one = 1, size = CT_RCVBUF;
+	int one = 1;
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER,
 						 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
@@ -939,8 +1206,9 @@ static struct mnl_socket *ct_open(void)
 			strerror(errno));
 		return NULL;
 	}
-	if (mnl_socket_bind(nl, NF_NETLINK_CONNTRACK_NEW |
-			    NF_NETLINK_CONNTRACK_DESTROY, MNL_SOCKET_AUTOPID)) {
+	/* Only the ends: NEW would cost every connection a message. */
+	if (mnl_socket_bind(nl, NF_NETLINK_CONNTRACK_DESTROY,
+			    MNL_SOCKET_AUTOPID)) {
 		fprintf(stderr, "Error: cannot listen to conntrack events: %s.\n",
 			strerror(errno));
 		mnl_socket_close(nl);
@@ -961,19 +1229,16 @@ static struct mnl_socket *ct_open(void)
 }
 
 /*
- * Every event queued on the (non-blocking) socket, CT_BATCH messages a
- * system call (one event is one datagram), then the records in one write:
- * a burst of events costs a wakeup, a few reads and one write rather than
- * a read and a write each. ENOBUFS (an overrun) comes once the messages
- * received before it are read.
+ * Every message queued on a (non-blocking) socket, CT_BATCH a system call
+ * (a conntrack event is one datagram, as is a message of access records),
+ * then the records in one write: a burst costs a wakeup, a few reads and
+ * one write rather than a read and a write each. ENOBUFS (an overrun)
+ * comes once the messages received before it are read.
  */
-#define CT_BATCH	32
-#define CT_MSG_SIZE	8192	/* an event is under 1 KiB */
-#define CT_PAUSE_NS	2000000
-
-static int ct_drain(struct monitor *m, struct mnl_socket *ct, int *events)
+static int drain(struct monitor *m, struct mnl_socket *ct, mnl_cb_t cb,
+		 const char *what, struct drain_bufs *db, int *events)
 {
-	static char bufs[CT_BATCH][CT_MSG_SIZE] __attribute__((aligned(8)));
+	char (*bufs)[CT_MSG_SIZE] = db->b;
 	struct sockaddr_nl addrs[CT_BATCH];
 	struct mmsghdr msgs[CT_BATCH];
 	struct iovec iov[CT_BATCH];
@@ -1002,22 +1267,21 @@ static int ct_drain(struct monitor *m, struct mnl_socket *ct, int *events)
 			if (errno == EINTR)
 				continue;
 			fflush(stdout);
-			fprintf(stderr, "Error: reading conntrack events: %s.\n",
+			fprintf(stderr, "Error: reading %s: %s.\n", what,
 				strerror(errno));
 			return EXIT_KERNEL;
 		}
 		*events += n;
 		for (i = 0; i < n; i++) {
-			/* Only the kernel sends to conntrack's groups. */
+			/* Only the kernel sends to these groups. */
 			if (addrs[i].nl_pid ||
 			    (msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
 				continue;
-			mnl_cb_run(bufs[i], msgs[i].msg_len, 0, 0, ct_cb, m);
+			mnl_cb_run(bufs[i], msgs[i].msg_len, 0, 0, cb, m);
 		}
 		if (n < CT_BATCH)
 			break;
 	}
-	fflush(stdout);
 	return 0;
 }
 
@@ -1032,13 +1296,14 @@ static int ignore_event(const struct nlmsghdr *nlh, void *data)
 static int usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: reslink monitor access\n"
+		"Usage: reslink monitor access [ buffer BYTES ]\n"
 		"Prints a record when a connection through an endpoint opens and when it\n"
 		"ends, until interrupted; with -j, one JSON object a line. A close record\n"
 		"has packets and bytes in each direction, the duration and the reason\n"
 		"(closed, reset, timeout, revoked). Turns on net.netfilter.nf_conntrack_acct\n"
 		"and nf_conntrack_timestamp in the namespace. Lost events are reported;\n"
-		"on exit, a summary of the counts.\n");
+		"on exit, a summary of the counts. buffer: each socket's receive buffer\n"
+		"(default 32 MiB, at least 4096).\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -1046,16 +1311,32 @@ int monitor_access(int argc, char **argv)
 {
 	const struct timespec gather = { .tv_nsec = CT_PAUSE_NS };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct pollfd pfd[3];
 	struct monitor *m;
-	struct mnl_socket *ct;
-	struct pollfd pfd[2];
+	struct mnl_socket *ct = NULL;
+	unsigned long rcvbuf = CT_RCVBUF;
+	bool has_buffer = false;
+	int ret, events, more;
+	const char *why;
 	size_t i;
-	int ret, events;
 
 	if (argc > 0 && is_help(argv[0]))
 		return usage(stdout);
-	if (argc > 0)
-		return unknown_keyword(HINT, argv[0]);
+	for (; argc > 0; argc--, argv++) {
+		if (strcmp(argv[0], "buffer"))
+			return unknown_keyword(HINT, argv[0]);
+		if (has_buffer)
+			return duplicate_arg(HINT, argv[0]);
+		if (argc < 2)
+			return missing_arg(HINT, argv[0]);
+		argc--, argv++;
+		if (parse_uint(argv[0], RCVBUF_MAX, &rcvbuf, &why))
+			return invalid_arg(HINT, "buffer size", argv[0], why);
+		if (rcvbuf < RCVBUF_MIN)
+			return invalid_arg(HINT, "buffer size", argv[0],
+					   "at least 4096 bytes");
+		has_buffer = true;
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return EXIT_KERNEL;
@@ -1067,11 +1348,16 @@ int monitor_access(int argc, char **argv)
 	ret = genl_events_open();
 	if (ret)
 		goto out;
+	m->access = genl_access_open((int)rcvbuf);
+	if (!m->access) {
+		ret = EXIT_KERNEL;
+		goto out;
+	}
 	sysctl_on("/proc/sys/net/netfilter/nf_conntrack_acct",
 		  "net.netfilter.nf_conntrack_acct");
 	sysctl_on("/proc/sys/net/netfilter/nf_conntrack_timestamp",
 		  "net.netfilter.nf_conntrack_timestamp");
-	ct = ct_open();
+	ct = ct_open((int)rcvbuf);
 	if (!ct) {
 		ret = EXIT_KERNEL;
 		goto out;
@@ -1079,23 +1365,26 @@ int monitor_access(int argc, char **argv)
 	/* After subscribing, so that no change falls between the two. */
 	ret = cfg_load(m);
 	if (ret)
-		goto out_ct;
+		goto out;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	print_batch(true);
-	pfd[0].fd = mnl_socket_get_fd(ct);
-	pfd[0].events = POLLIN;
-	pfd[1].fd = genl_events_fd();
-	pfd[1].events = POLLIN;
+	pfd[0].fd = genl_events_fd();
+	pfd[1].fd = mnl_socket_get_fd(m->access);
+	pfd[2].fd = mnl_socket_get_fd(ct);
+	for (i = 0; i < 3; i++)
+		pfd[i].events = POLLIN;
 	while (!stop) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = EXIT_KERNEL;
 			break;
 		}
+		m->reloaded = false;
+		m->redrained = false;
 		/* Configuration first: a new endpoint's first connection. */
-		if (pfd[1].revents) {
+		if (pfd[0].revents) {
 			ret = genl_events_read(ignore_event, NULL);
 			if (ret)
 				break;
@@ -1103,15 +1392,27 @@ int monitor_access(int argc, char **argv)
 			if (ret)
 				break;
 		}
-		if (!pfd[0].revents)
-			continue;
-		ret = ct_drain(m, ct, &events);
-		if (ret)
-			break;
+		/* Then opens before closes: a close finds its open. */
+		events = 0;
+		if (pfd[1].revents) {
+			ret = drain(m, m->access, access_cb, "access records",
+				    &access_bufs, &more);
+			if (ret)
+				break;
+			events += more;
+		}
+		if (pfd[2].revents) {
+			ret = drain(m, ct, ct_cb, "conntrack events", &ct_bufs,
+				    &more);
+			if (ret)
+				break;
+			events += more;
+		}
+		fflush(stdout);
 		/*
 		 * After a burst, let the next one gather for a moment rather
 		 * than wake up (and preempt the connections' own processes)
-		 * for each event: records come up to CT_PAUSE_NS late.
+		 * for each message: records come up to CT_PAUSE_NS late.
 		 */
 		if (events)
 			nanosleep(&gather, NULL);
@@ -1120,18 +1421,23 @@ int monitor_access(int argc, char **argv)
 	if (stop)
 		print_summary(m);
 	fflush(stdout);
-out_ct:
-	mnl_socket_close(ct);
 out:
+	if (ct)
+		mnl_socket_close(ct);
+	if (m->access)
+		mnl_socket_close(m->access);
 	for (i = 0; i < CONN_BUCKETS; i++) {
 		while (m->conns[i]) {
 			struct conn *c = m->conns[i];
 
 			m->conns[i] = c->next;
+			label_put(c->label);
 			free(c);
 		}
 	}
 	cfg_free(&m->cfg);
+	cfg_free(&m->prev);
+	free(m->seqs);
 	obj_free(m->obj);
 	free(m->obj);
 	free(m);

@@ -30,7 +30,7 @@ struct nl_sock {
 
 static struct nl_sock genl_sock, rtnl_sock, events_sock;
 static uint16_t family_id;
-static uint32_t events_group;
+static uint32_t events_group, access_group;
 static char send_buf[SEND_BUF_SIZE] __attribute__((aligned(8)));
 static char recv_buf[RECV_BUF_SIZE] __attribute__((aligned(8)));
 
@@ -257,6 +257,8 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 			}
 			if (name && !strcmp(name, RESLINK_MCGRP_EVENTS))
 				events_group = id;
+			if (name && !strcmp(name, RESLINK_MCGRP_ACCESS))
+				access_group = id;
 		}
 		break;
 	}
@@ -426,6 +428,50 @@ int genl_events_open(void)
 		return EXIT_KERNEL;
 	}
 	return 0;
+}
+
+/*
+ * A socket of its own for the access records, which come in bursts at the
+ * connection rate: non-blocking, with a large receive buffer (rcvbuf
+ * bytes, SO_RCVBUFFORCE with CAP_NET_ADMIN). Its messages are the family's.
+ */
+struct mnl_socket *genl_access_open(int rcvbuf)
+{
+	struct mnl_socket *nl;
+
+	if (genl_open())
+		return NULL;
+	if (!access_group) {
+		fprintf(stderr, "Error: the reslink module has no \"%s\" group: it is older than this tool.\n",
+			RESLINK_MCGRP_ACCESS);
+		return NULL;
+	}
+	nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		fprintf(stderr, "Error: cannot open a netlink socket: %s.\n",
+			strerror(errno));
+		goto err;
+	}
+	if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &access_group,
+				  sizeof(access_group)) < 0) {
+		fprintf(stderr, "Error: cannot join the \"%s\" group: %s.\n",
+			RESLINK_MCGRP_ACCESS, strerror(errno));
+		goto err;
+	}
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
+	return nl;
+err:
+	if (nl)
+		mnl_socket_close(nl);
+	return NULL;
+}
+
+uint16_t genl_family(void)
+{
+	return family_id;
 }
 
 /* For poll(): readable when genl_events_read() has something. */

@@ -315,6 +315,30 @@ void close_json_array(enum output_type t)
 	}
 }
 
+/*
+ * The members of the JSON line begun so far, without its opening brace,
+ * for json_members() to put into later lines: members formatted once.
+ */
+const char *json_line_members(size_t *len)
+{
+	if (!line || line_len == 0 || line_oom) {
+		*len = 0;
+		return "";
+	}
+	*len = line_len - 1;
+	return line + 1;
+}
+
+void json_members(const char *members, size_t len)
+{
+	if (!json_on(PRINT_JSON) || !direct)
+		return;
+	if (line_sep[depth - 1])
+		line_put(",", 1);
+	line_sep[depth - 1] = true;
+	line_put(members, len);
+}
+
 void print_string(enum output_type t, const char *key, const char *fmt,
 		  const char *value)
 {

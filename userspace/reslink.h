@@ -157,6 +157,9 @@ int genl_open(void);
 int genl_events_open(void);
 int genl_events_fd(void);
 int genl_events_read(nl_msg_cb cb, void *data);
+struct mnl_socket;
+struct mnl_socket *genl_access_open(int rcvbuf);
+uint16_t genl_family(void);
 void nl_close(void);
 const void *genl_payload(const struct nlmsghdr *nlh, uint8_t *cmd);
 
@@ -272,6 +275,8 @@ void json_begin(bool array);
 void json_begin_line(void);
 void json_end(void);
 void json_discard(void);
+const char *json_line_members(size_t *len);
+void json_members(const char *members, size_t len);
 void open_json_object(const char *key);
 void close_json_object(void);
 void open_json_array(enum output_type t, const char *key);
