@@ -36,6 +36,10 @@ import sys
 import threading
 import time
 
+# Timeouts stretch with the selftests' RESLINK_TIMEOUT_SCALE (lib.sh's
+# scaled()): on a debugging kernel everything takes longer.
+SCALE = int(os.environ.get("RESLINK_TIMEOUT_SCALE", "1"))
+
 
 def tcp_sink(port):
     srv = socket.socket(socket.AF_INET6 if ":" in port else socket.AF_INET)
@@ -73,7 +77,7 @@ def tcp_send(host, port, size, seconds):
     chunk = 16384
     chunks = max(1, (size + chunk - 1) // chunk)
     pause = seconds / chunks
-    conn = socket.create_connection((host, int(port)), timeout=60)
+    conn = socket.create_connection((host, int(port)), timeout=60 * SCALE)
     sent = 0
     start = time.monotonic()
     try:
@@ -108,7 +112,7 @@ def tcp_send(host, port, size, seconds):
 
 
 def tcp_ticks(host, port):
-    conn = socket.create_connection((host, int(port)), timeout=60)
+    conn = socket.create_connection((host, int(port)), timeout=60 * SCALE)
     while True:
         conn.sendall(b"tick\n")
         time.sleep(0.1)
@@ -127,7 +131,7 @@ def udp_ping(host, port, seconds):
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
                          socket.SOCK_DGRAM)
     sock.connect((host, int(port)))
-    sock.settimeout(10)
+    sock.settimeout(10 * SCALE)
     end = time.monotonic() + float(seconds)
     n = 0
     while time.monotonic() < end:

@@ -15,9 +15,14 @@
       closed first, then the client); "half NAME" -> "NAME half" (the
       server's side closed, the client's open); "send NAME X" -> "NAME sent".
 """
+import os
 import socket
 import sys
 import threading
+
+# Timeouts stretch with the selftests' RESLINK_TIMEOUT_SCALE (lib.sh's
+# scaled()): on a debugging kernel everything takes longer.
+SCALE = int(os.environ.get("RESLINK_TIMEOUT_SCALE", "1"))
 
 
 def readline(f):
@@ -65,7 +70,7 @@ def client():
         if cmd == "open":
             s = socket.socket(socket.AF_INET6 if ":" in words[2]
                               else socket.AF_INET)
-            s.settimeout(3)
+            s.settimeout(3 * SCALE)
             try:
                 if len(words) > 4:
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -13,10 +13,14 @@
       times in all. Prints the number of requests sent on stderr. Exits 1
       without an answer.
 """
+import os
 import socket
 import sys
 
 TRIES = 10
+# Timeouts stretch with the selftests' RESLINK_TIMEOUT_SCALE (lib.sh's
+# scaled()): on a debugging kernel everything takes longer.
+SCALE = int(os.environ.get("RESLINK_TIMEOUT_SCALE", "1"))
 
 
 def serve(port):
@@ -32,7 +36,7 @@ def ask(host, port, sport, text):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("0.0.0.0", int(sport)))
     sock.connect((host, int(port)))
-    sock.settimeout(1.0)
+    sock.settimeout(1.0 * SCALE)
     for sent in range(1, TRIES + 1):
         sock.send(text.encode() + b"\n")
         try:
