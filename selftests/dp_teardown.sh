@@ -9,7 +9,9 @@
 # than before them (kmalloc caches, shrunk so that per-CPU caches do not
 # blur the count), and, when the kernel tracks allocation sites
 # (slub_debug=U; this kernel has no kmemleak), no object allocated by
-# reslink's code is left at all. Every cycle creates a few hundred
+# reslink's code is left at all. An access monitor listens throughout, so
+# that access records are made and may be waiting to be sent when the
+# module or the namespace goes. Every cycle creates a few hundred
 # allocations (gateways and endpoints of 256 addresses, a group with a
 # prefix endpoint), so a leak of any kind of object shows.
 #
@@ -69,12 +71,26 @@ load() {
 	KO_RANGES+=("$(awk '$1 == "reslink" { print $2, $6 }' /proc/modules)")
 }
 
-# unload_under_traffic: rmmod with both connections live.
+# opens_recorded: the monitor printed the streams' two open records.
+opens_recorded() {
+	local i
+	for ((i = 0; i < $(scaled 100); i++)); do
+		(($(jq -s 'map(select(.event == "open")) | length' "$LOG" 2>/dev/null || echo 0) >= 2)) &&
+			return 0
+		sleep 0.1
+	done
+	fail "the access monitor printed no open record of the streams"
+}
+
+# unload_under_traffic: rmmod with both connections live and the access
+# monitor listening.
 unload_under_traffic() {
 	load
 	objects_up
+	start_access_monitor
 	start_traffic
 	expect_active
+	opens_recorded
 	module_unload
 	stopped "$TMPD/tcp" || fail "TCP still flows after the module was unloaded"
 	stopped "$TMPD/udp" || fail "UDP still flows after the module was unloaded"
@@ -83,13 +99,17 @@ unload_under_traffic() {
 	forget_addrs
 }
 
-# netns_del_under_traffic: the fabric goes with both connections live, then
-# the module with a new, empty fabric.
+# netns_del_under_traffic: the fabric goes with both connections live (its
+# last process, the access monitor, killed just before), then the module
+# with a new, empty fabric.
 netns_del_under_traffic() {
 	load
 	objects_up
+	start_access_monitor
 	start_traffic
 	expect_active
+	opens_recorded
+	kill "$MON"
 	ns_del "$NS_F"
 	stopped "$TMPD/tcp" || fail "TCP flows without a fabric"
 	stop_traffic
