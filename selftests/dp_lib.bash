@@ -144,11 +144,13 @@ stream() {
 
 lines() { wc -l <"$1"; }
 
-# flowing FILE: FILE grows within 3 s.
+# flowing FILE: FILE grows within 10 s (scaled). It returns as soon as it
+# does; the bound is for a client started just before, which takes seconds
+# to start (ip netns exec, socat) on a loaded host or a debugging kernel.
 flowing() {
 	local before i
 	before=$(lines "$1")
-	for ((i = 0; i < 30; i++)); do
+	for ((i = 0; i < $(scaled 100); i++)); do
 		sleep 0.1
 		(($(lines "$1") > before)) && return 0
 	done
