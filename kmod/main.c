@@ -34,9 +34,6 @@ static int __net_init rl_net_init(struct net *net)
 	ret = rl_networks_init(rn);
 	if (ret)
 		goto err_networks;
-	ret = rl_offload_init(rn);
-	if (ret)
-		goto err_offload;
 	ret = rl_sysctl_init(rn);
 	if (ret)
 		goto err_sysctl;
@@ -48,8 +45,6 @@ static int __net_init rl_net_init(struct net *net)
 err_access:
 	rl_sysctl_exit(rn);
 err_sysctl:
-	rl_offload_exit(rn);
-err_offload:
 	rl_networks_exit(rn);
 err_networks:
 	rl_lookup_exit(rn);
@@ -80,7 +75,6 @@ static void __net_exit rl_net_exit(struct net *net)
 	 * its connections.
 	 */
 	cancel_work_sync(&rn->cut_work);
-	rl_offload_exit(rn);
 	rl_sysctl_exit(rn);
 	/* The objects are still there to say which connections were ours. */
 	if (rn->hooks_registered) {

@@ -759,131 +759,60 @@ static bool rl_is_gateway_addr(struct rl_net *rn, const struct rl_addr *addr)
 }
 
 /*
- * The binding of one of reslink's entries: it holds the conntrack timeout
- * policy of the endpoint address it was sent to (rl_policy_attach()). NULL
- * for any other entry: one without a timeout policy costs a test, the
- * others a lookup of the address (none when b, the binding, is known).
- */
-static struct rl_binding *rl_count_binding(struct rl_net *rn,
-					   const struct nf_conn *ct,
-					   struct rl_binding *b)
-{
-	struct nf_ct_timeout *t;
-	u8 l4proto;
-
-	t = rl_ct_policy(ct);
-	if (!t)
-		return NULL;
-	if (!b)
-		b = rl_ct_binding_of(rn, ct, t);
-	if (!b || !b->ep)
-		return NULL;
-	l4proto = nf_ct_protonum(ct);
-	if (l4proto != IPPROTO_TCP && l4proto != IPPROTO_UDP)
-		return NULL;
-	if (t != READ_ONCE(b->ct_policy[rl_l4_index(l4proto)]))
-		return NULL;
-	return b;
-}
-
-/* With softirqs off: traffic of one direction onto the binding's objects. */
-static void rl_count_add(struct rl_binding *b, int dir, u64 packets,
-			 u64 bytes)
-{
-	struct rl_resource *res = READ_ONCE(b->res);
-	enum rl_counter c;
-
-	if (!res)
-		return;
-	c = dir == IP_CT_DIR_ORIGINAL ? RL_PACKETS_ORIG : RL_PACKETS_REPLY;
-	rl_stats_traffic(&b->ep->obj, c, packets, bytes);
-	rl_stats_traffic(&res->obj, c, packets, bytes);
-	if (res->group)
-		rl_stats_traffic(&res->group->obj, c, packets, bytes);
-	rl_stats_traffic(&(res->gateway ?: res->group->gateway)->obj, c,
-			 packets, bytes);
-}
-
-/*
  * The bytes and packets of a translated connection, on its endpoint, its
  * resource (and group) and its gateway, counted where conntrack confirms
  * entries (POSTROUTING, LOCAL_IN), which every packet passes once: after
- * the user's filter rules, so what they dropped is not counted. Counted as
- * conntrack's accounting counts (nf_ct_acct_update: skb->len, the whole IP
- * packet, one packet per skb, a GSO skb included), so that the access
- * log's close records add up to these counters; ICMP errors of the
- * connection are not counted, as conntrack does not. An entry the
- * flowtable carries, or has carried, is counted from conntrack's
- * accounting instead (offload.c).
+ * the user's filter rules, so what they dropped is not counted. An entry
+ * is reslink's if it holds the conntrack timeout policy of the endpoint
+ * address it was sent to (rl_policy_attach()): a destination-translated
+ * entry without a timeout policy costs two tests, the others a lookup of
+ * the address. Counted as conntrack's accounting counts (nf_ct_acct_update:
+ * skb->len, the whole IP packet, one packet per skb, a GSO skb included),
+ * so that the access log's close records add up to these counters; ICMP
+ * errors of the connection are not counted, as conntrack does not.
  */
 static void rl_count(struct rl_net *rn, const struct sk_buff *skb,
-		     struct nf_conn *ct, struct rl_binding *b,
+		     const struct nf_conn *ct, struct rl_binding *b,
 		     enum ip_conntrack_info ctinfo,
 		     const struct nf_hook_state *state)
 {
+	struct rl_resource *res;
+	struct nf_ct_timeout *t;
+	enum rl_counter packets;
+	unsigned int len = skb->len;
+	u8 l4proto;
+
 	if (ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
 		return;
 	/* A local sender in a VRF passes POSTROUTING on the VRF first. */
 	if (state->hook == NF_INET_POST_ROUTING && netif_is_l3_master(state->out))
 		return;
-	b = rl_count_binding(rn, ct, b);
-	if (!b || rl_offload_packet(rn, ct))
+	t = rl_ct_policy(ct);
+	if (!t)
 		return;
+	if (!b)
+		b = rl_ct_binding_of(rn, ct, t);
+	if (!b || !b->ep)
+		return;
+	l4proto = nf_ct_protonum(ct);
+	if (l4proto != IPPROTO_TCP && l4proto != IPPROTO_UDP)
+		return;
+	if (t != READ_ONCE(b->ct_policy[rl_l4_index(l4proto)]))
+		return;
+	res = READ_ONCE(b->res);
+	if (!res)
+		return;
+	packets = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ? RL_PACKETS_ORIG :
+							     RL_PACKETS_REPLY;
 	/* LOCAL_OUT's POSTROUTING may run in process context. */
 	local_bh_disable();
-	rl_count_add(b, CTINFO2DIR(ctinfo), 1, skb->len);
+	rl_stats_traffic(&b->ep->obj, packets, len);
+	rl_stats_traffic(&res->obj, packets, len);
+	if (res->group)
+		rl_stats_traffic(&res->group->obj, packets, len);
+	rl_stats_traffic(&(res->gateway ?: res->group->gateway)->obj, packets,
+			 len);
 	local_bh_enable();
-}
-
-void rl_nat_count(struct rl_net *rn, const struct nf_conn *ct, int dir,
-		  u64 packets, u64 bytes)
-{
-	struct rl_binding *b;
-
-	rcu_read_lock();
-	b = rl_count_binding(rn, ct, NULL);
-	if (b)
-		rl_count_add(b, dir, packets, bytes);
-	rcu_read_unlock();
-}
-
-/*
- * An entry of reslink's that the flowtable let go (its flow idle for the
- * flowtable's timeout, or torn down) keeps the timeout conntrack gave it
- * while offloaded, up to a day: the flowtable resets it from the
- * namespace's timeouts (flow_offload_fixup_ct()), not the entry's policy.
- * Give it what the flowtable would have from the policy: the idle timeout
- * less the flowtable's, which has passed already when the flow went idle.
- * A timeout the policy set itself (a packet since) is never longer than
- * the policy's, and is left alone.
- */
-void rl_nat_offload_timeout(struct nf_conn *ct)
-{
-#if IS_ENABLED(CONFIG_NF_FLOW_TABLE)
-	struct net *net = nf_ct_net(ct);
-	unsigned int timeout, offload;
-	const unsigned int *timeouts;
-	struct nf_ct_timeout *t;
-
-	rcu_read_lock();
-	t = rl_ct_policy(ct);
-	if (!t || (t->l4proto != &rl_l4protos[RL_L4_TCP] &&
-		   t->l4proto != &rl_l4protos[RL_L4_UDP]))
-		goto out;
-	timeouts = (const unsigned int *)t->data;
-	if (nf_ct_protonum(ct) == IPPROTO_TCP) {
-		timeout = timeouts[READ_ONCE(ct->proto.tcp.state)];
-		offload = nf_tcp_pernet(net)->offload_timeout;
-	} else {
-		timeout = timeouts[UDP_CT_REPLIED];
-		offload = nf_udp_pernet(net)->offload_timeout;
-	}
-	if (nf_ct_expires(ct) > timeout)
-		WRITE_ONCE(ct->timeout, nfct_time_stamp +
-			   (timeout > offload ? timeout - offload : 0));
-out:
-	rcu_read_unlock();
-#endif
 }
 
 /*

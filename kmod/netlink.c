@@ -578,7 +578,6 @@ static int rl_doit(struct sk_buff *skb, struct genl_info *info)
 		req.account = nla_get_u64(info->attrs[RESLINK_A_ACCOUNT]);
 	mutex_lock(&req.rn->lock);
 	rl_networks_cut_pending(req.rn);
-	rl_offload_sync(req.rn);
 	ret = rl_handlers[cmd](&req);
 	mutex_unlock(&req.rn->lock);
 	/*
@@ -622,7 +621,6 @@ static int rl_dump_start(struct netlink_callback *cb)
 	 */
 	mutex_lock(&rn->lock);
 	rl_networks_cut_pending(rn);
-	rl_offload_sync(rn);
 	list_for_each_entry(obj, &rn->objects[ctx->kind], list)
 		largest = max(largest, rl_object_size(obj));
 	mutex_unlock(&rn->lock);

@@ -111,7 +111,6 @@ enum rl_l4 {
 };
 
 struct nf_ct_timeout;
-struct nf_conn;
 struct ctl_table_header;
 
 struct rl_pcpu_stats {
@@ -248,15 +247,6 @@ struct rl_endpoint {
 };
 
 /* Per network namespace. */
-/* offload.c: the entries of reslink's that the flowtable carries, or has. */
-struct rl_offload {
-	spinlock_t lock;		/* the list, table changes, counting */
-	struct rhashtable table;	/* struct rl_offloaded by entry */
-	struct list_head list;
-	unsigned int nr;		/* under lock; READ_ONCE elsewhere */
-	struct delayed_work work;
-};
-
 struct rl_net {
 	struct net *net;
 	struct mutex lock;		/* serialises every change */
@@ -288,7 +278,6 @@ struct rl_net {
 	/* access.c: records gathered per CPU, sent by the timer when due */
 	struct rl_access_batch __percpu *access;
 	struct timer_list access_timer;
-	struct rl_offload offload;
 };
 
 extern unsigned int rl_net_id;
@@ -401,23 +390,6 @@ void rl_endpoint_cache_exit(void);
 void rl_nat_unlink_binding(struct rl_binding *b);
 void rl_nat_release_binding(struct rl_binding *b);
 
-/*
- * nat.c, for offload.c, under RCU with softirqs off: traffic of one of
- * reslink's entries, onto its objects; and the idle timeout of an entry the
- * flowtable let go.
- */
-void rl_nat_count(struct rl_net *rn, const struct nf_conn *ct, int dir,
-		  u64 packets, u64 bytes);
-void rl_nat_offload_timeout(struct nf_conn *ct);
-
-/* offload.c */
-int rl_offload_init(struct rl_net *rn);
-void rl_offload_exit(struct rl_net *rn);
-/* Packet path, under RCU: true if conntrack's accounting counts the packet. */
-bool rl_offload_packet(struct rl_net *rn, struct nf_conn *ct);
-/* Process context: count what the flowtable carried, before a read. */
-void rl_offload_sync(struct rl_net *rn);
-
 /* conflict.c: hosts on a link claiming an endpoint or gateway address */
 int rl_conflict_register(struct net *net);
 void rl_conflict_unregister(struct net *net);
@@ -436,9 +408,9 @@ int rl_stats_alloc(struct rl_stats_pool *pool, struct rl_object *obj);
 void rl_stats_free(struct rl_object *obj);
 void __rl_stats_inc(struct rl_object *obj, enum rl_counter c);
 void rl_stats_inc(struct rl_object *obj, enum rl_counter c);
-/* Softirqs off: packets of bytes in all, RL_PACKETS_ORIG or _REPLY. */
-void rl_stats_traffic(struct rl_object *obj, enum rl_counter c, u64 packets,
-		      u64 bytes);
+/* Softirqs off: one packet of len bytes, RL_PACKETS_ORIG or _REPLY. */
+void rl_stats_traffic(struct rl_object *obj, enum rl_counter packets,
+		      unsigned int len);
 void rl_stats_read(const struct rl_object *obj, u64 out[RL_NR_COUNTERS]);
 /* False if the object kind has no such count (RESLINK_STATS_A_ACTIVE). */
 bool rl_stats_active(const struct rl_object *obj, u64 *active);

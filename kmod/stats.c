@@ -135,14 +135,14 @@ void rl_stats_inc(struct rl_object *obj, enum rl_counter c)
 	local_bh_enable();
 }
 
-void rl_stats_traffic(struct rl_object *obj, enum rl_counter c, u64 packets,
-		      u64 bytes)
+void rl_stats_traffic(struct rl_object *obj, enum rl_counter packets,
+		      unsigned int len)
 {
 	struct rl_pcpu_stats *s = this_cpu_ptr(obj->stats);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_add(&s->c[c], packets);
-	u64_stats_add(&s->c[c + 1], bytes);
+	u64_stats_inc(&s->c[packets]);
+	u64_stats_add(&s->c[packets + 1], len);
 	u64_stats_update_end(&s->syncp);
 }
 
